@@ -1,0 +1,177 @@
+//! Stage 4: decide each track's role from its whole album.
+//!
+//! Two questions, each answered by adding up weighted signals:
+//! 1. Is this album soundtrack music at all? (album title phrases,
+//!    releasetype, genre, folder names, film-cue titles; classical concert
+//!    works and an absence of evidence pull towards `none`)
+//! 2. For a soundtrack album, is each track the composer's score or a song?
+//!    (the album's lead composer(s) against each track's artist and composer,
+//!    compilation signs, lyrics, "feat.", cue-like titles)
+//!
+//! Every signal that fires is kept with its weight, so a decision can always
+//! say why. Pure functions over plain data: no I/O.
+
+mod signals;
+pub mod text;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::{RuleSubject, Rules};
+use crate::track::Track;
+
+pub use signals::{AlbumSignals, album_signals, track_signals};
+
+/// What a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Score,
+    Song,
+    None,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Score => "score",
+            Role::Song => "song",
+            Role::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which question a signal answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// Positive: soundtrack music; negative: not.
+    Soundtrack,
+    /// Positive: the composer's score; negative: a song.
+    Score,
+}
+
+/// Whether a signal is about the whole album or one track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Album,
+    Track,
+}
+
+/// One piece of evidence that fired, with its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    pub scope: Scope,
+    pub axis: Axis,
+    /// Short name of the signal: "album title", "track artist is lead composer".
+    pub name: &'static str,
+    /// The value that made it fire.
+    pub value: String,
+    pub weight: f32,
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let axis = match (self.axis, self.weight >= 0.0) {
+            (Axis::Soundtrack, true) => "soundtrack",
+            (Axis::Soundtrack, false) => "not soundtrack",
+            (Axis::Score, true) => "score",
+            (Axis::Score, false) => "song",
+        };
+        write!(f, "{}: {} ({axis} {:+.1})", self.name, self.value, self.weight)
+    }
+}
+
+/// The role of one track, how sure, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub role: Role,
+    /// 0 to 1.
+    pub confidence: f64,
+    /// Every signal that fired for this track (album-level first).
+    pub signals: Vec<Signal>,
+    /// Set when a user rule decided the role.
+    pub rule: Option<String>,
+}
+
+impl Decision {
+    /// Short reasons for reports: the rule if one decided, else each signal
+    /// that bears on the role (for `none`, only the soundtrack question does).
+    pub fn reasons(&self) -> Vec<String> {
+        if let Some(rule) = &self.rule {
+            return vec![format!("user {rule}")];
+        }
+        let relevant = |s: &&Signal| self.role != Role::None || s.axis == Axis::Soundtrack;
+        let reasons: Vec<String> = self.signals.iter().filter(relevant).map(Signal::to_string).collect();
+        if reasons.is_empty() && self.role == Role::None {
+            return vec!["no soundtrack evidence (album title, releasetype, genre, folder, cue titles)".into()];
+        }
+        reasons
+    }
+}
+
+/// Below this soundtrack evidence an album is not soundtrack music; without
+/// any evidence at all the sum sits at the prior, so "no evidence" means none.
+const SOUNDTRACK_PRIOR: f32 = -1.0;
+
+fn logistic(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Decides every track of one album. `tracks` are the album's tracks in any
+/// order; the decisions come back in the same order.
+pub fn classify(tracks: &[&Track], rules: &Rules) -> Vec<Decision> {
+    let album = album_signals(tracks, rules);
+    let soundtrack_sum = SOUNDTRACK_PRIOR + album.sum(Axis::Soundtrack);
+    let album_score_sum = album.sum(Axis::Score);
+    tracks
+        .iter()
+        .enumerate()
+        .map(|(index, track)| {
+            let subject = RuleSubject {
+                path: &track.path,
+                album: track.tags.album.as_deref(),
+                albumartist: track.tags.albumartist.as_deref(),
+                artists: &track.tags.artist,
+            };
+            if let Some(rule) = rules.matching(&subject) {
+                return Decision {
+                    role: rule.role,
+                    confidence: 1.0,
+                    signals: Vec::new(),
+                    rule: Some(rule.label.clone()),
+                };
+            }
+            let mut signals = album.signals.clone();
+            if soundtrack_sum <= 0.0 {
+                return Decision {
+                    role: Role::None,
+                    confidence: round(logistic(-soundtrack_sum)),
+                    signals,
+                    rule: None,
+                };
+            }
+            let own = track_signals(&album, index, track);
+            let score_sum = album_score_sum + own.iter().map(|s| s.weight).sum::<f32>();
+            signals.extend(own);
+            // A tie leans to score: on an album that is soundtrack music with no
+            // sign of songs, the music is most often the composer's.
+            let role = if score_sum >= 0.0 { Role::Score } else { Role::Song };
+            let confidence = logistic(soundtrack_sum) * logistic(score_sum.abs());
+            Decision { role, confidence: round(confidence), signals, rule: None }
+        })
+        .collect()
+}
+
+fn round(x: f32) -> f64 {
+    (f64::from(x) * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests;

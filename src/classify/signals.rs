@@ -1,0 +1,309 @@
+//! The signals: album-level evidence computed once per album, then each
+//! track's own evidence against the album's lead composer(s).
+
+use std::collections::BTreeMap;
+
+use super::text::{self, Cue};
+use super::{Axis, Scope, Signal};
+use crate::rules::Rules;
+use crate::track::Track;
+
+/// What a track contributes, precomputed once: normalized names and title.
+#[derive(Debug, Clone)]
+struct TrackView {
+    title: String,
+    title_words: String,
+    artists: Vec<String>,
+    composers: Vec<String>,
+    lyrics: bool,
+}
+
+impl TrackView {
+    fn new(track: &Track) -> Self {
+        let title = track.tags.title.clone().unwrap_or_default();
+        let split_all = |list: &[String]| {
+            let mut names: Vec<String> = list.iter().flat_map(|c| text::split_names(c)).collect();
+            names.dedup();
+            names
+        };
+        TrackView {
+            title_words: text::words(&title),
+            title,
+            artists: split_all(&track.tags.artist),
+            composers: split_all(&track.tags.composer),
+            lyrics: track.tags.lyrics,
+        }
+    }
+}
+
+/// Album-level evidence and context for the track signals.
+#[derive(Debug, Clone)]
+pub struct AlbumSignals {
+    pub signals: Vec<Signal>,
+    /// The album's score composer(s) or main performer, lowercase.
+    pub leads: Vec<String>,
+    /// The album itself says it is a soundtrack (title, releasetype, genre).
+    pub says_soundtrack: bool,
+    views: Vec<TrackView>,
+}
+
+impl AlbumSignals {
+    pub fn sum(&self, axis: Axis) -> f32 {
+        self.signals.iter().filter(|s| s.axis == axis).map(|s| s.weight).sum()
+    }
+
+    fn push(&mut self, axis: Axis, name: &'static str, value: impl Into<String>, weight: f32) {
+        self.signals.push(Signal { scope: Scope::Album, axis, name, value: value.into(), weight });
+    }
+}
+
+/// The value most tracks carry (ties: the first in sort order).
+fn majority<'a>(values: impl Iterator<Item = &'a str>) -> Option<(&'a str, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+}
+
+pub fn album_signals(tracks: &[&Track], rules: &Rules) -> AlbumSignals {
+    let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t)).collect();
+    let n = tracks.len().max(1);
+    let mut album = AlbumSignals { signals: Vec::new(), leads: Vec::new(), says_soundtrack: false, views };
+
+    let title = majority(tracks.iter().filter_map(|t| t.tags.album.as_deref())).map(|(t, _)| t);
+    let albumartist = majority(tracks.iter().filter_map(|t| t.tags.albumartist.as_deref())).map(|(t, _)| t);
+    title_signals(&mut album, title, rules);
+    releasetype_signals(&mut album, tracks, albumartist);
+    genre_signals(&mut album, tracks);
+    folder_signals(&mut album, tracks);
+
+    let compilations = tracks.iter().filter(|t| t.tags.compilation == Some(true)).count();
+    if compilations * 2 > n {
+        album.push(Axis::Score, "compilation flag", "set", -1.5);
+    }
+    if albumartist.is_some_and(text::is_various) {
+        album.push(Axis::Score, "album artist", albumartist.unwrap_or_default(), -1.0);
+    }
+
+    cue_and_classical_signals(&mut album, n);
+    lead_signals(&mut album, albumartist, rules, n);
+    album
+}
+
+fn title_signals(album: &mut AlbumSignals, title: Option<&str>, rules: &Rules) {
+    let Some(title) = title else { return };
+    let words = text::words(title);
+    let user = |list: &[String]| text::find_phrase(&words, list.iter().map(String::as_str)).map(str::to_owned);
+    let builtin = |list: &'static [&'static str]| text::find_phrase(&words, list.iter().copied()).map(str::to_owned);
+    if let Some(p) = user(&rules.score_phrases).or_else(|| builtin(text::SCORE_PHRASES)) {
+        album.says_soundtrack = true;
+        album.push(Axis::Soundtrack, "album title", format!("\"{p}\""), 3.0);
+        album.push(Axis::Score, "album title", format!("\"{p}\""), 2.5);
+    } else if let Some(p) = user(&rules.soundtrack_phrases).or_else(|| builtin(text::SOUNDTRACK_PHRASES)) {
+        album.says_soundtrack = true;
+        album.push(Axis::Soundtrack, "album title", format!("\"{p}\""), 3.0);
+    }
+    if let Some(p) = user(&rules.song_phrases).or_else(|| builtin(text::SONG_PHRASES)) {
+        album.push(Axis::Score, "album title", format!("\"{p}\""), -1.5);
+    }
+}
+
+/// MusicBrainz convention: soundtrack + compilation (or Various Artists)
+/// means licensed songs; a soundtrack credited to one artist means score.
+fn releasetype_signals(album: &mut AlbumSignals, tracks: &[&Track], albumartist: Option<&str>) {
+    let has =
+        |kind: &str| tracks.iter().any(|t| t.tags.releasetype.iter().any(|r| r.trim().eq_ignore_ascii_case(kind)));
+    if !has("soundtrack") {
+        return;
+    }
+    album.says_soundtrack = true;
+    album.push(Axis::Soundtrack, "releasetype", "soundtrack", 4.0);
+    let various = albumartist.is_some_and(text::is_various);
+    if has("compilation") {
+        album.push(Axis::Score, "releasetype", "soundtrack + compilation", -2.0);
+    } else if let Some(artist) = albumartist.filter(|_| !various) {
+        album.push(Axis::Score, "releasetype", format!("soundtrack by one artist ({artist})"), 1.0);
+    }
+}
+
+fn genre_signals(album: &mut AlbumSignals, tracks: &[&Track]) {
+    let genres: Vec<String> =
+        tracks.iter().flat_map(|t| t.tags.genre.iter()).map(|g| text::words(g).trim().to_string()).collect();
+    let Some((genre, count)) = majority(genres.iter().map(String::as_str)) else { return };
+    if count * 2 < tracks.len() {
+        return;
+    }
+    if text::SCORE_GENRES.contains(&genre) {
+        album.says_soundtrack = true;
+        album.push(Axis::Soundtrack, "genre", genre, 2.5);
+        album.push(Axis::Score, "genre", genre, 1.0);
+    } else if text::SOUNDTRACK_GENRES.contains(&genre) {
+        album.says_soundtrack = true;
+        album.push(Axis::Soundtrack, "genre", genre, 2.5);
+    }
+}
+
+/// Libraries often keep soundtracks under a "Soundtracks" or "OST" folder.
+fn folder_signals(album: &mut AlbumSignals, tracks: &[&Track]) {
+    let Some(dir) = tracks.first().and_then(|t| t.path.parent()) else { return };
+    for component in dir.components().rev().take(4) {
+        let name = component.as_os_str().to_string_lossy();
+        let words = text::words(&name);
+        if text::SOUNDTRACK_FOLDERS.contains(&words.trim())
+            || text::find_phrase(&words, ["soundtrack", "ost", "original score"]).is_some()
+        {
+            album.push(Axis::Soundtrack, "folder", name.into_owned(), 2.0);
+            return;
+        }
+    }
+}
+
+fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
+    let strong = album.views.iter().filter(|v| matches!(text::cue(&v.title_words), Some(Cue::Strong(_)))).count();
+    if strong > 0 {
+        // The smallest title, not the first, so the reason does not depend on file order.
+        let example = album
+            .views
+            .iter()
+            .filter(|v| matches!(text::cue(&v.title_words), Some(Cue::Strong(_))))
+            .map(|v| v.title.as_str())
+            .min()
+            .unwrap_or_default();
+        let value = format!("{strong} cue title(s), e.g. \"{example}\"");
+        album.push(Axis::Soundtrack, "film cues", value, 1.5);
+    }
+    let classical = album.views.iter().filter(|v| text::is_classical_title(&v.title, &v.title_words)).count();
+    if classical * 5 >= n * 2 && classical >= 1 {
+        let value = format!("{classical} of {n} titles are concert works");
+        if album.says_soundtrack {
+            // Pre-existing concert music on a soundtrack is licensed, not score.
+            album.push(Axis::Score, "classical works", value, -2.0);
+        } else {
+            album.push(Axis::Soundtrack, "classical works", value, -4.0);
+        }
+    }
+    let distinct: std::collections::BTreeSet<&str> =
+        album.views.iter().filter_map(|v| v.artists.first().map(String::as_str)).collect();
+    if n >= 4 && distinct.len() * 5 >= n * 3 {
+        album.push(Axis::Score, "many artists", format!("{} artists on {n} tracks", distinct.len()), -1.5);
+    } else if n >= 3 && distinct.len() == 1 {
+        let artist = distinct.iter().next().copied().unwrap_or_default();
+        album.push(Axis::Score, "one artist", artist.to_string(), 1.5);
+    }
+}
+
+/// Finds the album's lead composer(s): user-named composers, the album artist
+/// when it composed or performs most tracks, composers who perform their own
+/// music, or failing those the one performer of most tracks.
+fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rules, n: usize) {
+    let mut as_artist: BTreeMap<String, usize> = BTreeMap::new();
+    let mut as_composer: BTreeMap<String, usize> = BTreeMap::new();
+    let mut self_performed: BTreeMap<String, usize> = BTreeMap::new();
+    for view in &album.views {
+        for a in &view.artists {
+            *as_artist.entry(a.clone()).or_default() += 1;
+            if view.composers.contains(a) {
+                *self_performed.entry(a.clone()).or_default() += 1;
+            }
+        }
+        for c in &view.composers {
+            *as_composer.entry(c.clone()).or_default() += 1;
+        }
+    }
+    let mut leads: Vec<String> = Vec::new();
+    let mut why: Vec<String> = Vec::new();
+    for name in as_artist.keys().chain(as_composer.keys()) {
+        if rules.composers.iter().any(|c| c == name) && !leads.iter().any(|l| l == name) {
+            leads.push(name.to_string());
+            why.push(format!("{name} (user list)"));
+        }
+    }
+    for name in albumartist.filter(|a| !text::is_various(a)).map(text::split_names).unwrap_or_default() {
+        let composed = as_composer.get(name.as_str()).copied().unwrap_or(0);
+        let performed = as_artist.get(name.as_str()).copied().unwrap_or(0);
+        if (composed * 2 >= n || performed * 2 >= n) && !leads.contains(&name) {
+            if composed * 2 >= n {
+                album.push(Axis::Score, "album artist composed most tracks", name.clone(), 1.5);
+            }
+            why.push(format!("{name} (album artist)"));
+            leads.push(name);
+        }
+    }
+    if let Some(&top) = self_performed.values().max() {
+        for (name, count) in &self_performed {
+            if *count * 10 >= top * 7 && (top >= 2 || n <= 3) && !leads.iter().any(|l| l == name) {
+                leads.push(name.to_string());
+                why.push(format!("{name} (performs own music on {count} tracks)"));
+            }
+        }
+    }
+    if leads.is_empty() {
+        let mut ranked: Vec<(&str, usize)> = as_artist.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1));
+        let unique_top = ranked.get(1).is_none_or(|second| second.1 < ranked[0].1);
+        if let Some(&(name, count)) = ranked.first()
+            && unique_top
+            && count >= 2
+            && count * 20 >= n * 7
+            && !text::is_various(name)
+        {
+            leads.push(name.to_string());
+            why.push(format!("{name} (performs {count} of {n} tracks)"));
+        }
+    }
+    if !why.is_empty() {
+        album.signals.push(Signal {
+            scope: Scope::Album,
+            axis: Axis::Score,
+            name: "lead",
+            value: why.join(", "),
+            weight: 0.0,
+        });
+    }
+    album.leads = leads;
+}
+
+/// One track's own evidence on the score/song axis.
+pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<Signal> {
+    let view = &album.views[index];
+    let mut out = Vec::new();
+    let mut push = |name: &'static str, value: String, weight: f32| {
+        out.push(Signal { scope: Scope::Track, axis: Axis::Score, name, value, weight })
+    };
+
+    let lead_artist = view.artists.iter().find(|a| album.leads.contains(a));
+    let ensemble = view.artists.iter().find(|a| text::is_ensemble(&text::words(a)));
+    if let Some(artist) = lead_artist {
+        push("artist is the album's lead", artist.clone(), 3.0);
+    } else if let Some(ensemble) = ensemble {
+        push("artist is an ensemble", ensemble.clone(), 1.5);
+    } else if !album.leads.is_empty() && !view.artists.is_empty() {
+        push("artist is not the album's lead", view.artists.join(", "), -3.0);
+    }
+    if !view.composers.is_empty() && lead_artist.is_none() {
+        let lead_composed = view.composers.iter().any(|c| album.leads.contains(c));
+        let self_performed = view.artists.iter().any(|a| view.composers.contains(a));
+        if !lead_composed && !album.leads.is_empty() && !self_performed {
+            push("composed by someone else", view.composers.join(", "), -1.0);
+        }
+    }
+    if text::has_featuring(&view.title_words) {
+        push("title credits a guest", "feat.".into(), -2.0);
+    }
+    if text::from_quote(&view.title) {
+        push("title names another film", view.title.clone(), -2.0);
+    }
+    if text::is_dialogue(&view.title_words) {
+        push("dialogue", view.title.clone(), -3.0);
+    }
+    if view.lyrics {
+        push("lyrics", "present".into(), -2.0);
+    }
+    match text::cue(&view.title_words) {
+        Some(Cue::Strong(p)) => push("cue title", p.to_string(), 1.5),
+        Some(Cue::Weak(p)) => push("cue-like title", p.to_string(), 0.5),
+        None => {}
+    }
+    out
+}

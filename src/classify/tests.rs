@@ -1,0 +1,203 @@
+//! Table tests of the classifier on plain tag data.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::track::{Tags, Track};
+
+/// A compact album description: (artist, title, composer) per track.
+struct AlbumCase {
+    album: &'static str,
+    albumartist: Option<&'static str>,
+    genre: Option<&'static str>,
+    releasetype: &'static [&'static str],
+    compilation: bool,
+    tracks: &'static [(&'static str, &'static str, &'static str)],
+}
+
+impl AlbumCase {
+    fn tracks(&self) -> Vec<Track> {
+        self.tracks
+            .iter()
+            .enumerate()
+            .map(|(i, (artist, title, composer))| Track {
+                path: PathBuf::from(format!("/music/{}/{:02}.flac", self.album, i + 1)),
+                format: "flac",
+                tag_types: vec!["vorbis"],
+                tags: Tags {
+                    title: Some(title.to_string()),
+                    artist: vec![artist.to_string()],
+                    album: Some(self.album.to_string()),
+                    albumartist: self.albumartist.map(str::to_owned),
+                    composer: if composer.is_empty() { vec![] } else { vec![composer.to_string()] },
+                    genre: self.genre.map(|g| vec![g.to_string()]).unwrap_or_default(),
+                    track: Some(i as u32 + 1),
+                    releasetype: self.releasetype.iter().map(|s| s.to_string()).collect(),
+                    compilation: self.compilation.then_some(true),
+                    ..Tags::default()
+                },
+            })
+            .collect()
+    }
+
+    fn roles(&self, rules: &Rules) -> Vec<Role> {
+        let tracks = self.tracks();
+        let refs: Vec<&Track> = tracks.iter().collect();
+        classify(&refs, rules).into_iter().map(|d| d.role).collect()
+    }
+}
+
+const BASE: AlbumCase =
+    AlbumCase { album: "", albumartist: None, genre: None, releasetype: &[], compilation: false, tracks: &[] };
+
+#[test]
+fn soundtrack_titled_score_is_score() {
+    let case = AlbumCase {
+        album: "Star Wars (Original Motion Picture Soundtrack)",
+        tracks: &[
+            ("John Williams", "Main Title", ""),
+            ("John Williams", "Imperial Attack", ""),
+            ("John Williams", "The Desert and the Robot Auction", ""),
+            ("John Williams", "Ben's Death and TIE Fighter Attack", ""),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::Score; 4]);
+}
+
+#[test]
+fn licensed_song_compilation_is_songs() {
+    let case = AlbumCase {
+        album: "Guardians of the Galaxy: Awesome Mix Vol. 1 (Original Motion Picture Soundtrack)",
+        albumartist: Some("Various Artists"),
+        releasetype: &["compilation", "soundtrack"],
+        compilation: true,
+        tracks: &[
+            ("Blue Swede", "Hooked on a Feeling", "Mark James"),
+            ("Raspberries", "Go All the Way", "Eric Carmen"),
+            ("Norman Greenbaum", "Spirit in the Sky", "Norman Greenbaum"),
+            ("David Bowie", "Moonage Daydream", "David Bowie"),
+            ("Elvin Bishop", "Fooled Around and Fell in Love", "Elvin Bishop"),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::Song; 5]);
+}
+
+#[test]
+fn mixed_album_splits_by_lead_composer() {
+    let case = AlbumCase {
+        album: "Drive (Original Motion Picture Soundtrack)",
+        albumartist: Some("Various Artists"),
+        tracks: &[
+            ("Kavinsky", "Nightcall", ""),
+            ("Desire", "Under Your Spell", ""),
+            ("College feat. Electric Youth", "A Real Hero", ""),
+            ("Cliff Martinez", "Rubber Head", ""),
+            ("Cliff Martinez", "I Drive", ""),
+            ("Cliff Martinez", "He Had a Good Time", ""),
+            ("Cliff Martinez", "Hammer", ""),
+        ],
+        ..BASE
+    };
+    use Role::*;
+    assert_eq!(case.roles(&Rules::default()), [Song, Song, Song, Score, Score, Score, Score]);
+}
+
+#[test]
+fn classical_with_composer_tags_is_none() {
+    let case = AlbumCase {
+        album: "Beethoven: Symphonies Nos. 5 & 7",
+        albumartist: Some("Berliner Philharmoniker"),
+        genre: Some("Classical"),
+        tracks: &[
+            (
+                "Berliner Philharmoniker",
+                "Symphony No. 5 in C minor, Op. 67: I. Allegro con brio",
+                "Ludwig van Beethoven",
+            ),
+            (
+                "Berliner Philharmoniker",
+                "Symphony No. 5 in C minor, Op. 67: II. Andante con moto",
+                "Ludwig van Beethoven",
+            ),
+            ("Berliner Philharmoniker", "Symphony No. 5 in C minor, Op. 67: III. Allegro", "Ludwig van Beethoven"),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::None; 3]);
+}
+
+#[test]
+fn studio_album_by_soundtrack_artist_is_none() {
+    let case = AlbumCase {
+        album: "Random Access Memories",
+        albumartist: Some("Daft Punk"),
+        genre: Some("Electronic"),
+        tracks: &[
+            ("Daft Punk", "Give Life Back to Music", "Daft Punk"),
+            ("Daft Punk", "The Game of Love", "Daft Punk"),
+            ("Daft Punk feat. Pharrell Williams", "Get Lucky", "Daft Punk"),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::None; 3]);
+}
+
+#[test]
+fn user_rule_wins_and_says_so() {
+    let case = AlbumCase {
+        album: "Random Access Memories",
+        albumartist: Some("Daft Punk"),
+        tracks: &[("Daft Punk", "Give Life Back to Music", "")],
+        ..BASE
+    };
+    let rules = Rules::parse("[[rule]]\nalbum = \"random access memories\"\nrole = \"song\"").unwrap();
+    let tracks = case.tracks();
+    let decisions = classify(&[&tracks[0]], &rules);
+    assert_eq!(decisions[0].role, Role::Song);
+    assert_eq!(decisions[0].confidence, 1.0);
+    assert!(decisions[0].reasons()[0].contains("rule 1"), "{:?}", decisions[0].reasons());
+}
+
+#[test]
+fn every_decision_explains_itself() {
+    let case = AlbumCase {
+        album: "Inception (Music from the Motion Picture)",
+        tracks: &[("Hans Zimmer", "Half Remembered Dream", ""), ("Hans Zimmer", "Dream Is Collapsing", "")],
+        ..BASE
+    };
+    let tracks = case.tracks();
+    let refs: Vec<&Track> = tracks.iter().collect();
+    for decision in classify(&refs, &Rules::default()) {
+        assert_eq!(decision.role, Role::Score);
+        assert!((0.0..=1.0).contains(&decision.confidence));
+        let reasons = decision.reasons().join(" | ");
+        assert!(reasons.contains("music from the motion picture"), "{reasons}");
+        assert!(reasons.contains("lead"), "{reasons}");
+    }
+}
+
+#[test]
+fn decisions_do_not_depend_on_track_order() {
+    let case = AlbumCase {
+        album: "Titanic (Music from the Motion Picture)",
+        albumartist: Some("James Horner"),
+        tracks: &[
+            ("James Horner", "Never an Absolution", "James Horner"),
+            ("James Horner", "Distant Memories", "James Horner"),
+            ("Celine Dion", "My Heart Will Go On (Love Theme from Titanic)", "James Horner"),
+            ("James Horner", "Southampton", "James Horner"),
+        ],
+        ..BASE
+    };
+    let tracks = case.tracks();
+    let forward: Vec<&Track> = tracks.iter().collect();
+    let backward: Vec<&Track> = tracks.iter().rev().collect();
+    let a = classify(&forward, &Rules::default());
+    let mut b = classify(&backward, &Rules::default());
+    b.reverse();
+    assert_eq!(a, b);
+    assert_eq!(a[2].role, Role::Song);
+    assert_eq!(a[0].role, Role::Score);
+}

@@ -1,0 +1,396 @@
+//! Text predicates the classifier's signals are built from: phrase lists,
+//! name splitting, and the shapes of cue, song and classical titles.
+//! Everything here is pure string work on already-read tag values.
+
+/// Lowercases and turns punctuation into single spaces, padded with a space at
+/// each end so that phrases match on word boundaries: " original score ".
+pub fn words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    let mut last_space = true;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        // Keep "no." and "op." distinguishable from words by keeping digits and letters only.
+        if c.is_alphanumeric() {
+            out.push(c);
+            last_space = false;
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    if !last_space {
+        out.push(' ');
+    }
+    out
+}
+
+/// The first phrase of `phrases` found in `normalized` (from [`words`]).
+pub fn find_phrase<'p>(normalized: &str, phrases: impl IntoIterator<Item = &'p str>) -> Option<&'p str> {
+    phrases.into_iter().find(|p| normalized.contains(&format!(" {} ", p.trim())))
+}
+
+/// Album-title phrases that mean the composer's score.
+pub const SCORE_PHRASES: &[&str] = &[
+    "original score",
+    "original motion picture score",
+    "motion picture score",
+    "original television score",
+    "original series score",
+    "original game score",
+    "film score",
+    "score from",
+    "music composed by",
+    "composed and conducted by",
+    "score",
+];
+
+/// Album-title phrases that mean "a soundtrack" without saying which kind.
+pub const SOUNDTRACK_PHRASES: &[&str] = &[
+    "original motion picture soundtrack",
+    "motion picture soundtrack",
+    "original soundtrack",
+    "original game soundtrack",
+    "original series soundtrack",
+    "original television soundtrack",
+    "soundtrack",
+    "ost",
+    "music from the motion picture",
+    "music from the original motion picture",
+    "music from the film",
+    "music from the movie",
+    "music from the series",
+    "music from the television series",
+    "music from the hbo series",
+    "music from the netflix",
+    "from the netflix original series",
+    "original music from",
+    "music from and inspired by",
+    "songs from",
+    "original motion picture",
+    "motion picture",
+    "original cast recording",
+    "video game",
+];
+
+/// Album-title phrases that mean songs rather than score.
+pub const SONG_PHRASES: &[&str] =
+    &["music from and inspired by", "inspired by", "songs from", "awesome mix", "mixtape"];
+
+/// Genres that mean soundtrack music, and those that mean score in particular.
+pub const SOUNDTRACK_GENRES: &[&str] = &[
+    "soundtrack",
+    "soundtracks",
+    "ost",
+    "stage screen",
+    "stage and screen",
+    "musical",
+    "musicals",
+    "show tunes",
+    "film",
+    "movie",
+    "film soundtrack",
+    "game soundtrack",
+    "anime",
+];
+pub const SCORE_GENRES: &[&str] = &[
+    "score",
+    "film score",
+    "original score",
+    "video game music",
+    "game",
+    "game music",
+    "vgm",
+    "cinematic",
+    "orchestral score",
+];
+
+/// Folder names that hold soundtracks: "Soundtracks/", "OST".
+pub const SOUNDTRACK_FOLDERS: &[&str] =
+    &["soundtrack", "soundtracks", "ost", "osts", "scores", "film scores", "game music"];
+
+/// Title phrases only a film cue carries.
+const STRONG_CUES: &[&str] = &[
+    "main title",
+    "main titles",
+    "end title",
+    "end titles",
+    "end credits",
+    "opening titles",
+    "opening credits",
+    "closing titles",
+    "closing credits",
+    "suite from",
+];
+
+/// Title words common on score albums, but also elsewhere.
+const WEAK_CUES: &[&str] =
+    &["prologue", "epilogue", "theme", "suite", "finale", "overture", "reprise", "intro", "opening"];
+
+/// Strength of a title's cue shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    Strong(&'static str),
+    Weak(&'static str),
+}
+
+/// Whether a track title looks like a film cue: "Main Title", "End Credits",
+/// a reel number such as "1M1" or "4m12".
+pub fn cue(title_words: &str) -> Option<Cue> {
+    if let Some(p) = find_phrase(title_words, STRONG_CUES.iter().copied()) {
+        return Some(Cue::Strong(p));
+    }
+    if title_words.split_whitespace().any(is_reel_number) {
+        return Some(Cue::Strong("reel number"));
+    }
+    find_phrase(title_words, WEAK_CUES.iter().copied()).map(Cue::Weak)
+}
+
+/// "1m1", "4m12", "2m3a": reel then M then cue number.
+fn is_reel_number(word: &str) -> bool {
+    let Some((reel, cue)) = word.split_once('m') else { return false };
+    let cue = cue.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !reel.is_empty()
+        && reel.len() <= 2
+        && reel.chars().all(|c| c.is_ascii_digit())
+        && !cue.is_empty()
+        && cue.len() <= 2
+        && cue.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether a title credits a guest performer: "feat.", "ft.", "featuring".
+pub fn has_featuring(title_words: &str) -> bool {
+    find_phrase(title_words, ["feat", "ft", "featuring"]).is_some()
+}
+
+/// Whether a title names the film a song comes from: `(From "Frozen")`.
+pub fn from_quote(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    ["(from \"", "(from '", "(from “", "(from the motion picture", "(from the film", "(from the movie"]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+/// Whether a title marks spoken dialogue.
+pub fn is_dialogue(title_words: &str) -> bool {
+    find_phrase(title_words, ["dialogue", "dialog"]).is_some()
+}
+
+const CLASSICAL_MARKS: &[&str] = &[
+    "symphony no",
+    "concerto",
+    "sonata",
+    "op",
+    "opus",
+    "bwv",
+    "k",
+    "kv",
+    "hob",
+    "rv",
+    "d",
+    "woo",
+    "string quartet",
+    "piano trio",
+    "mass in",
+    "requiem",
+    "cantata",
+    "nocturne",
+    "etude",
+    "prelude and fugue",
+];
+const MOVEMENT_WORDS: &[&str] = &[
+    "allegro",
+    "andante",
+    "adagio",
+    "presto",
+    "largo",
+    "moderato",
+    "vivace",
+    "scherzo",
+    "menuetto",
+    "minuet",
+    "rondo",
+    "allegretto",
+    "lento",
+    "grave",
+    "larghetto",
+    "andantino",
+    "aria",
+    "variatio",
+    "sarabande",
+    "gigue",
+    "courante",
+    "allemande",
+    "introitus",
+    "kyrie",
+    "dies irae",
+    "lacrimosa",
+    "sanctus",
+    "agnus dei",
+    "finale",
+];
+
+/// Whether a title is shaped like a classical concert work: a catalogue
+/// number ("Op. 67", "BWV 988", "K. 626", "Hob. I:94"), a form with a number
+/// ("Symphony No. 5"), or a numbered movement with a tempo ("I. Allegro").
+pub fn is_classical_title(title: &str, title_words: &str) -> bool {
+    let catalogue = CLASSICAL_MARKS.iter().any(|mark| {
+        let needle = format!(" {mark} ");
+        title_words.match_indices(&needle).any(|(at, _)| {
+            let after = &title_words[at + needle.len()..];
+            // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
+            mark.contains(' ')
+                || mark.len() > 3
+                || after.starts_with(|c: char| c.is_ascii_digit())
+                || after.starts_with("i ")
+        })
+    });
+    catalogue || has_numbered_movement(title)
+}
+
+fn has_numbered_movement(title: &str) -> bool {
+    // "I. Allegro con brio", "Symphony No. 5: II. Andante", "3. Adagio".
+    title.split([':', '-', '–', '/']).any(|part| {
+        let part = part.trim();
+        let Some((number, rest)) = part.split_once(". ") else { return false };
+        let numeral = !number.is_empty()
+            && number.len() <= 5
+            && (number.chars().all(|c| matches!(c, 'I' | 'V' | 'X')) || number.chars().all(|c| c.is_ascii_digit()));
+        let rest = words(rest);
+        numeral && MOVEMENT_WORDS.iter().any(|w| rest.starts_with(&format!(" {w} ")))
+    })
+}
+
+/// Artist names that are performing ensembles rather than people.
+pub fn is_ensemble(name_words: &str) -> bool {
+    find_phrase(
+        name_words,
+        [
+            "orchestra",
+            "philharmonic",
+            "philharmonia",
+            "symphony",
+            "sinfonia",
+            "sinfonietta",
+            "ensemble",
+            "choir",
+            "chorus",
+            "chamber",
+            "orchestre",
+            "orchester",
+            "filharmonie",
+            "strings",
+            "quartet",
+            "players",
+            "singers",
+            "voices",
+            "philharmoniker",
+            "staatskapelle",
+            "consort",
+        ],
+    )
+    .is_some()
+}
+
+/// Names meaning "many artists".
+pub fn is_various(name: &str) -> bool {
+    matches!(
+        words(name).trim(),
+        "various artists" | "various" | "va" | "verschiedene interpreten" | "artistes divers" | "varios artistas"
+    )
+}
+
+/// Splits a credit into names: "Hans Zimmer & James Newton Howard",
+/// "College feat. Electric Youth", "A; B", "A / B", "A, B".
+pub fn split_names(credit: &str) -> Vec<String> {
+    let mut text = format!(" {} ", credit.to_lowercase());
+    for sep in [
+        " feat. ",
+        " feat ",
+        " ft. ",
+        " featuring ",
+        " with ",
+        " & ",
+        " and ",
+        " x ",
+        " vs. ",
+        " vs ",
+        ";",
+        "/",
+        ",",
+        "+",
+    ] {
+        text = text.replace(sep, "\u{1}");
+    }
+    text.split('\u{1}').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_normalize_punctuation() {
+        assert_eq!(
+            words("Star Wars (Original Motion Picture Soundtrack)"),
+            " star wars original motion picture soundtrack "
+        );
+        assert_eq!(words("  "), " ");
+    }
+
+    #[test]
+    fn phrase_table() {
+        let cases = [
+            ("Inception (Music from the Motion Picture)", SOUNDTRACK_PHRASES, Some("music from the motion picture")),
+            ("The Dark Knight - Original Score", SCORE_PHRASES, Some("original score")),
+            ("Random Access Memories", SOUNDTRACK_PHRASES, None),
+            ("Ghost Stories", SOUNDTRACK_PHRASES, None), // "ost" only as a word
+            ("Guardians of the Galaxy: Awesome Mix Vol. 1", SONG_PHRASES, Some("awesome mix")),
+        ];
+        for (title, phrases, want) in cases {
+            assert_eq!(find_phrase(&words(title), phrases.iter().copied()), want, "{title}");
+        }
+    }
+
+    #[test]
+    fn cue_table() {
+        assert_eq!(cue(&words("Main Title")), Some(Cue::Strong("main title")));
+        assert_eq!(cue(&words("1M1 Opening")), Some(Cue::Strong("reel number")));
+        assert_eq!(cue(&words("Prologue")), Some(Cue::Weak("prologue")));
+        assert_eq!(cue(&words("Hooked on a Feeling")), None);
+        assert_eq!(cue(&words("M1 Abrams")), None);
+    }
+
+    #[test]
+    fn classical_titles() {
+        let yes = [
+            "Symphony No. 5 in C minor, Op. 67: I. Allegro con brio",
+            "Goldberg Variations, BWV 988: Aria",
+            "Requiem in D minor, K. 626: Lacrimosa",
+            "Symphony No. 94 in G major, Hob. I:94",
+            "The Planets, Op. 32: I. Mars, the Bringer of War",
+            "II. Andante",
+        ];
+        for t in yes {
+            assert!(is_classical_title(t, &words(t)), "{t}");
+        }
+        let no = ["Main Title", "Cornfield Chase", "Hooked on a Feeling", "A Real Hero", "Op Art", "K Street"];
+        for t in no {
+            assert!(!is_classical_title(t, &words(t)), "{t}");
+        }
+    }
+
+    #[test]
+    fn names_split_on_credit_separators() {
+        assert_eq!(split_names("College feat. Electric Youth"), ["college", "electric youth"]);
+        assert_eq!(split_names("Hans Zimmer & James Newton Howard"), ["hans zimmer", "james newton howard"]);
+        assert_eq!(
+            split_names("John Williams; London Symphony Orchestra"),
+            ["john williams", "london symphony orchestra"]
+        );
+        assert!(is_ensemble(&words("London Symphony Orchestra")));
+        assert!(!is_ensemble(&words("John Williams")));
+        assert!(is_various("Various Artists"));
+        assert!(from_quote("Let It Go (From \"Frozen\")"));
+        assert!(has_featuring(&words("A Real Hero (feat. Electric Youth)")));
+    }
+}

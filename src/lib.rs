@@ -1,0 +1,172 @@
+//! reeltag: a tagger for film, TV, game and stage music.
+//!
+//! The pipeline, one module per stage:
+//! [`walk`] → [`read`] → [`album`] (group) → [`classify`] → report.
+//! Classification is a pure function over plain data; file I/O lives in
+//! `walk` and `read` only.
+
+pub mod album;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod eval;
+pub mod explain;
+pub mod fields;
+mod progress;
+pub mod read;
+pub mod report;
+pub mod rules;
+pub mod track;
+pub mod walk;
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::classify::{Decision, Role};
+use crate::config::{Input, Job, ScanConfig};
+use crate::error::{Exit, FatalError, FileError};
+use crate::read::ReadOutcome;
+use crate::report::Row;
+use crate::rules::Rules;
+use crate::track::Track;
+
+/// What the walk and read stages produced.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Tracks read, sorted by path.
+    pub tracks: Vec<Track>,
+    /// Per-file failures (walk and read), sorted by path.
+    pub failed: Vec<FileError>,
+    /// Files passed over as not audio.
+    pub skipped: usize,
+}
+
+/// Runs one job and returns the exit code it earned.
+pub fn run(job: Job) -> Result<Exit, FatalError> {
+    match job {
+        Job::Scan(config) => scan(&config),
+        Job::Explain(config) => explain::run(&config),
+        Job::Eval(config) => eval::run(&config),
+    }
+}
+
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, FatalError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .start_handler(|_| read::configure_thread())
+        .build()
+        .map_err(|e| FatalError::Threads(e.to_string()))
+}
+
+/// Walks and reads: every candidate under the input's roots, read in parallel.
+pub fn walk_and_read(input: &Input, show_progress: bool) -> Result<Scanned, FatalError> {
+    let pool = thread_pool(input.threads)?;
+    let walked = walk::walk(&input.roots, &input.walk);
+    let bar = progress::bar(walked.candidates.len(), show_progress);
+    // par_iter + collect keeps the (sorted) candidate order whatever the thread count.
+    let outcomes: Vec<ReadOutcome> = pool.install(|| {
+        walked
+            .candidates
+            .par_iter()
+            .map(|path| {
+                let outcome = read::read_track(path);
+                bar.inc(1);
+                outcome
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut scanned = Scanned { skipped: walked.skipped, failed: walked.errors, ..Scanned::default() };
+    for outcome in outcomes {
+        match outcome {
+            ReadOutcome::Track(track) => scanned.tracks.push(*track),
+            ReadOutcome::NotAudio => scanned.skipped += 1,
+            ReadOutcome::Failed(err) => scanned.failed.push(err),
+        }
+    }
+    scanned.failed.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(scanned)
+}
+
+/// Groups tracks into albums and decides every track; decisions come back in
+/// track order.
+pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
+    let albums = album::group(tracks);
+    let per_album: Vec<(Vec<usize>, Vec<Decision>)> = albums
+        .par_iter()
+        .map(|album| {
+            let members: Vec<&Track> = album.tracks.iter().map(|&i| &tracks[i]).collect();
+            (album.tracks.clone(), classify::classify(&members, rules))
+        })
+        .collect();
+    let mut decisions: Vec<Option<Decision>> = vec![None; tracks.len()];
+    for (indices, album_decisions) in per_album {
+        for (index, decision) in indices.into_iter().zip(album_decisions) {
+            decisions[index] = Some(decision);
+        }
+    }
+    decisions.into_iter().map(|d| d.expect("album grouping covers every track")).collect()
+}
+
+fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
+    let started = Instant::now();
+    let scanned = walk_and_read(&config.input, config.progress)?;
+    let decisions = thread_pool(config.input.threads)?.install(|| decide_all(&scanned.tracks, &config.rules));
+
+    let stdout = io::stdout().lock();
+    let mut report = report::printer(config.format, Box::new(io::BufWriter::new(stdout)));
+    let written = write_rows(&mut *report, &scanned, &decisions).and_then(|()| report.finish());
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
+        Err(e) => return Err(FatalError::Output(e)),
+        Ok(()) => {}
+    }
+    if !config.quiet {
+        eprintln!("{}", summary_line(&scanned, &decisions, started.elapsed().as_secs_f64()));
+    }
+    Ok(if scanned.failed.is_empty() { Exit::Success } else { Exit::SomeFailed })
+}
+
+/// Tracks and failures merged in path order.
+fn write_rows(report: &mut dyn report::Report, scanned: &Scanned, decisions: &[Decision]) -> io::Result<()> {
+    let mut tracks = scanned.tracks.iter().zip(decisions).peekable();
+    let mut failed = scanned.failed.iter().peekable();
+    loop {
+        let take_track = match (tracks.peek(), failed.peek()) {
+            (Some((track, _)), Some(err)) => track.path <= err.path,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return Ok(()),
+        };
+        if take_track {
+            let (track, decision) = tracks.next().expect("peeked");
+            report.record(&Row::Track { track, decision })?;
+        } else {
+            report.record(&Row::Failed(failed.next().expect("peeked")))?;
+        }
+    }
+}
+
+fn summary_line(scanned: &Scanned, decisions: &[Decision], seconds: f64) -> String {
+    let count = |role: Role| decisions.iter().filter(|d| d.role == role).count();
+    let files = scanned.tracks.len() + scanned.failed.len();
+    let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
+    format!(
+        "reeltag: {} read, {} skipped, {} failed in {seconds:.2} s ({rate:.0} files/s); score {}, song {}, none {}",
+        scanned.tracks.len(),
+        scanned.skipped,
+        scanned.failed.len(),
+        count(Role::Score),
+        count(Role::Song),
+        count(Role::None),
+    )
+}
+
+/// Writes a fatal error the way every entry point does.
+pub fn print_fatal(err: &FatalError) {
+    let _ = writeln!(io::stderr(), "reeltag: {}", error::error_chain(err));
+}

@@ -1,0 +1,304 @@
+//! Stage 2: read one candidate's tags into a [`Track`].
+//!
+//! The format is detected from the content (a FLAC named `.mp3` reads as
+//! FLAC). Audio properties and cover art are not read: a scan needs neither,
+//! and skipping them is most of what makes it fast. Every read is isolated
+//! with `catch_unwind`, because lofty still panics on some crafted files.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Once;
+
+use lofty::config::{GlobalOptions, ParseOptions, ParsingMode, apply_global_options};
+use lofty::file::{FileType, TaggedFileExt};
+use lofty::probe::Probe;
+use lofty::tag::{Tag, TagType};
+
+use crate::error::{FileError, Stage};
+use crate::fields::{FIELDS, Field, FieldSpec, Kind};
+use crate::track::{Tags, Track};
+
+/// lofty's default 16 MiB limit rejects files with large cover art even when
+/// cover art is not read; 256 MiB still bounds what a hostile file can ask for.
+pub const ALLOCATION_LIMIT: usize = 256 * 1024 * 1024;
+
+/// What reading one candidate gave.
+#[derive(Debug)]
+pub enum ReadOutcome {
+    Track(Box<Track>),
+    /// Not an audio format lofty knows, and not named like one: passed over.
+    NotAudio,
+    Failed(FileError),
+}
+
+/// Sets lofty's options for the calling thread. lofty keeps them in a
+/// thread-local, so every worker thread must call this before reading.
+pub fn configure_thread() {
+    apply_global_options(GlobalOptions::new().allocation_limit(ALLOCATION_LIMIT));
+}
+
+fn parse_options() -> ParseOptions {
+    ParseOptions::new().read_properties(false).read_cover_art(false).parsing_mode(ParsingMode::BestAttempt)
+}
+
+/// Reads one file. Never panics: a panic inside lofty becomes this file's error.
+pub fn read_track(path: &Path) -> ReadOutcome {
+    install_panic_hook();
+    IN_READ.with(|flag| flag.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| read_unguarded(path)));
+    IN_READ.with(|flag| flag.set(false));
+    match result {
+        Ok(Ok(Some(track))) => ReadOutcome::Track(Box::new(track)),
+        Ok(Ok(None)) => ReadOutcome::NotAudio,
+        Ok(Err(err)) => ReadOutcome::Failed(err),
+        Err(_) => {
+            let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
+            ReadOutcome::Failed(FileError::with_message(
+                path,
+                Stage::Read,
+                format!("the tag parser crashed on this file ({detail})"),
+                Some("the file is malformed; re-encode it or report it to the lofty project"),
+            ))
+        }
+    }
+}
+
+fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
+    let read_err = |err: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, err);
+    let probe = Probe::open(path)
+        .map_err(|e| read_err(&e))?
+        .options(parse_options())
+        .guess_file_type()
+        .map_err(|e| read_err(&e))?;
+    // Neither the content nor the extension names an audio format.
+    let Some(file_type) = probe.file_type() else {
+        return Ok(None);
+    };
+    let tagged = probe.read().map_err(|e| read_err(&e))?;
+
+    // The primary tag type first: its values win over secondary tags (ID3v1...).
+    let primary = tagged.primary_tag_type();
+    let mut tags: Vec<&Tag> = tagged.tags().iter().collect();
+    tags.sort_by_key(|t| t.tag_type() != primary);
+
+    Ok(Some(Track {
+        path: path.to_path_buf(),
+        format: format_name(file_type),
+        tag_types: tags.iter().map(|t| tag_type_name(t.tag_type())).collect(),
+        tags: tags_from(&tags),
+    }))
+}
+
+/// Builds the track model from a file's tags, one field-table row at a time.
+pub fn tags_from(tags: &[&Tag]) -> Tags {
+    let mut out = Tags::default();
+    for spec in FIELDS {
+        match spec.kind {
+            Kind::Text => {
+                let value = first_text(tags, spec);
+                match spec.field {
+                    Field::Title => out.title = value,
+                    Field::Album => out.album = value,
+                    Field::AlbumArtist => out.albumartist = value,
+                    Field::Date => out.date = value,
+                    Field::Grouping => out.grouping = value,
+                    Field::Comment => out.comment = value,
+                    _ => unreachable!("{} is not a text field", spec.name),
+                }
+            }
+            Kind::List => {
+                let values = first_list(tags, spec);
+                match spec.field {
+                    Field::Artist => out.artist = values,
+                    Field::Composer => out.composer = values,
+                    Field::Genre => out.genre = values,
+                    Field::ReleaseType => out.releasetype = values,
+                    _ => unreachable!("{} is not a list field", spec.name),
+                }
+            }
+            Kind::Number => {
+                let value = first_text(tags, spec).as_deref().and_then(parse_number);
+                match spec.field {
+                    Field::Track => out.track = value,
+                    Field::TrackTotal => out.track_total = value,
+                    Field::Disc => out.disc = value,
+                    Field::DiscTotal => out.disc_total = value,
+                    _ => unreachable!("{} is not a number field", spec.name),
+                }
+            }
+            Kind::Flag => out.compilation = first_text(tags, spec).as_deref().map(parse_flag),
+            Kind::Presence => out.lyrics = first_text(tags, spec).is_some(),
+        }
+    }
+    // "3/12" in a track field that no format split for us.
+    if out.track_total.is_none() {
+        out.track_total = first_text(tags, crate::fields::spec(Field::Track)).as_deref().and_then(parse_total);
+    }
+    if out.disc_total.is_none() {
+        out.disc_total = first_text(tags, crate::fields::spec(Field::Disc)).as_deref().and_then(parse_total);
+    }
+    out
+}
+
+fn non_empty(value: &str) -> Option<&str> {
+    let trimmed = value.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!trimmed.is_empty()).then_some(value.trim_end_matches('\0'))
+}
+
+fn first_text(tags: &[&Tag], spec: &FieldSpec) -> Option<String> {
+    tags.iter().find_map(|tag| {
+        spec.item_keys.iter().find_map(|key| tag.get_strings(*key).find_map(non_empty)).map(str::to_owned)
+    })
+}
+
+fn first_list(tags: &[&Tag], spec: &FieldSpec) -> Vec<String> {
+    for tag in tags {
+        for key in spec.item_keys {
+            let values: Vec<String> = tag.get_strings(*key).filter_map(non_empty).map(str::to_owned).collect();
+            if !values.is_empty() {
+                return values;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// The leading number of "3", "03/14", "3 of 14"; `None` for "0" or no digits.
+pub fn parse_number(text: &str) -> Option<u32> {
+    let digits: String = text.trim().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+fn parse_total(text: &str) -> Option<u32> {
+    let (_, total) = text.split_once('/')?;
+    parse_number(total)
+}
+
+fn parse_flag(text: &str) -> bool {
+    matches!(text.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+}
+
+/// The short format name used in reports.
+pub fn format_name(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::Aac => "aac",
+        FileType::Aiff => "aiff",
+        FileType::Ape => "ape",
+        FileType::Flac => "flac",
+        FileType::Mpeg => "mp3",
+        FileType::Mp4 => "mp4",
+        FileType::Mpc => "mpc",
+        FileType::Opus => "opus",
+        FileType::Vorbis => "vorbis",
+        FileType::Speex => "speex",
+        FileType::Wav => "wav",
+        FileType::WavPack => "wavpack",
+        FileType::Custom(name) => name,
+        _ => "other",
+    }
+}
+
+/// The short tag-type name used in reports.
+pub fn tag_type_name(tag_type: TagType) -> &'static str {
+    match tag_type {
+        TagType::Ape => "ape",
+        TagType::Id3v1 => "id3v1",
+        TagType::Id3v2 => "id3v2",
+        TagType::Mp4Ilst => "mp4",
+        TagType::VorbisComments => "vorbis",
+        TagType::RiffInfo => "riff_info",
+        TagType::AiffText => "aiff_text",
+        _ => "other",
+    }
+}
+
+thread_local! {
+    static IN_READ: Cell<bool> = const { Cell::new(false) };
+    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// A panic inside a read is captured as that file's error instead of being
+/// printed; a panic anywhere else still reaches the default hook.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if IN_READ.with(Cell::get) {
+                let message = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+                PANIC_MESSAGE.with(|m| *m.borrow_mut() = Some(format!("{message}{place}")));
+            } else {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lofty::tag::{ItemKey, ItemValue, TagItem};
+
+    fn tag_with(tag_type: TagType, items: &[(ItemKey, &str)]) -> Tag {
+        let mut tag = Tag::new(tag_type);
+        for (key, value) in items {
+            tag.push(TagItem::new(*key, ItemValue::Text((*value).to_string())));
+        }
+        tag
+    }
+
+    #[test]
+    fn numbers_parse_leniently() {
+        assert_eq!(parse_number("03/14"), Some(3));
+        assert_eq!(parse_number(" 7 "), Some(7));
+        assert_eq!(parse_number("0"), None);
+        assert_eq!(parse_number("A1"), None);
+        assert_eq!(parse_total("03/14"), Some(14));
+        assert_eq!(parse_total("3"), None);
+    }
+
+    #[test]
+    fn lists_stay_lists_and_primary_tag_wins() {
+        let vorbis = tag_with(
+            TagType::VorbisComments,
+            &[
+                (ItemKey::TrackArtist, "Hans Zimmer"),
+                (ItemKey::TrackArtist, "James Newton Howard"),
+                (ItemKey::TrackNumber, "03/14"),
+                (ItemKey::FlagCompilation, "1"),
+                (ItemKey::MusicBrainzReleaseType, "album"),
+                (ItemKey::MusicBrainzReleaseType, "soundtrack"),
+            ],
+        );
+        let id3v1 =
+            tag_with(TagType::Id3v1, &[(ItemKey::TrackArtist, "Other"), (ItemKey::TrackTitle, "Why So Serious?")]);
+        let tags = tags_from(&[&vorbis, &id3v1]);
+        assert_eq!(tags.artist, ["Hans Zimmer", "James Newton Howard"]);
+        assert_eq!(tags.title.as_deref(), Some("Why So Serious?"), "secondary tag fills gaps");
+        assert_eq!((tags.track, tags.track_total), (Some(3), Some(14)));
+        assert_eq!(tags.compilation, Some(true));
+        assert_eq!(tags.releasetype, ["album", "soundtrack"]);
+        assert!(!tags.lyrics);
+    }
+
+    #[test]
+    fn grouping_falls_back_to_grp1() {
+        let tag = tag_with(TagType::Id3v2, &[(ItemKey::AppleId3v2ContentGroup, "Original Score")]);
+        assert_eq!(tags_from(&[&tag]).grouping.as_deref(), Some("Original Score"));
+    }
+
+    #[test]
+    fn empty_values_are_missing() {
+        let tag = tag_with(TagType::VorbisComments, &[(ItemKey::TrackTitle, "  "), (ItemKey::AlbumTitle, "\0")]);
+        let tags = tags_from(&[&tag]);
+        assert_eq!(tags.title, None);
+        assert_eq!(tags.album, None);
+    }
+}

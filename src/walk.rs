@@ -1,0 +1,121 @@
+//! Stage 1: find candidate files under the given paths.
+//!
+//! Walking only lists names; whether a file is audio is decided by its
+//! content in the read stage. Files that are plainly not audio (covers, cue
+//! sheets, rip logs) are skipped here by extension so they are never opened.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::{FileError, Stage};
+
+/// Extensions that are never audio: skipped without being opened.
+const NOT_AUDIO: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff", "cue", "log", "nfo", "txt", "md", "pdf", "m3u", "m3u8",
+    "pls", "sfv", "md5", "ffp", "accurip", "db", "ini", "json", "xml", "html", "htm", "url", "lrc", "toc",
+];
+
+/// Marker in the names of reeltag's own temporary files, which a scan ignores.
+pub const TEMP_MARKER: &str = ".reeltag-tmp";
+
+/// How to walk.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    pub follow_links: bool,
+    pub hidden: bool,
+    pub max_depth: Option<usize>,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Files to read, sorted by path.
+    pub candidates: Vec<PathBuf>,
+    /// Files passed over: non-audio extensions, symlinks not followed, temp files.
+    pub skipped: usize,
+    /// Folders or entries that could not be listed.
+    pub errors: Vec<FileError>,
+}
+
+/// Walks every root (a folder or a single file) and returns candidates sorted by
+/// path, so the output order never depends on the file system or thread count.
+pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Walked {
+    let mut walked = Walked::default();
+    for root in roots {
+        walk_root(root, options, &mut walked);
+    }
+    walked.candidates.sort();
+    walked.candidates.dedup();
+    walked
+}
+
+fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
+    let mut walker = WalkDir::new(root).follow_links(options.follow_links).follow_root_links(true);
+    if let Some(depth) = options.max_depth {
+        walker = walker.max_depth(depth);
+    }
+    let hidden = options.hidden;
+    // depth 0 is the root itself, which the user named and so is never hidden.
+    let entries = walker.into_iter().filter_entry(move |e| hidden || e.depth() == 0 || !is_hidden(e.file_name()));
+    for entry in entries {
+        match entry {
+            Ok(entry) => {
+                let file_type = entry.file_type();
+                if file_type.is_dir() {
+                    continue;
+                }
+                if file_type.is_symlink() || !file_type.is_file() || skip_by_name(entry.path()) {
+                    walked.skipped += 1;
+                    continue;
+                }
+                walked.candidates.push(entry.into_path());
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                let message = match err.loop_ancestor() {
+                    Some(ancestor) => format!("symlink loop back to {}", ancestor.display()),
+                    None => crate::error::error_chain(&err),
+                };
+                let hint = if err.loop_ancestor().is_some() {
+                    Some("the loop was not followed")
+                } else {
+                    Some("check the folder's permissions")
+                };
+                walked.errors.push(FileError::with_message(&path, Stage::Walk, message, hint));
+            }
+        }
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn skip_by_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name.contains(TEMP_MARKER) {
+        return true;
+    }
+    path.extension().and_then(|e| e.to_str()).is_some_and(|ext| NOT_AUDIO.iter().any(|n| n.eq_ignore_ascii_case(ext)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_audio_and_temp_files_are_skipped_by_name() {
+        assert!(skip_by_name(Path::new("a/cover.JPG")));
+        assert!(skip_by_name(Path::new("a/rip.log")));
+        assert!(skip_by_name(Path::new("a/01.flac.reeltag-tmp-1234")));
+        assert!(!skip_by_name(Path::new("a/01.flac")));
+        assert!(!skip_by_name(Path::new("a/no_extension")));
+    }
+
+    #[test]
+    fn hidden_means_a_leading_dot() {
+        assert!(is_hidden(std::ffi::OsStr::new(".git")));
+        assert!(!is_hidden(std::ffi::OsStr::new("a.git")));
+    }
+}

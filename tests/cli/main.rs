@@ -1,0 +1,3 @@
+//! Integration tests: the real binary on copies of the committed fixtures.
+
+mod util;
