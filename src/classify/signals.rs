@@ -183,6 +183,10 @@ fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
             album.push(Axis::Soundtrack, "classical works", value, -4.0);
         }
     }
+    let song_titles = album.views.iter().filter(|v| text::is_song_shaped(&v.title_words)).count();
+    if n >= 4 && song_titles * 5 >= n * 2 {
+        album.push(Axis::Score, "song-like titles", format!("{song_titles} of {n} titles"), -1.0);
+    }
     let distinct: std::collections::BTreeSet<&str> =
         album.views.iter().filter_map(|v| v.artists.first().map(String::as_str)).collect();
     if n >= 4 && distinct.len() * 5 >= n * 3 {
@@ -211,6 +215,14 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
             *as_composer.entry(c.clone()).or_default() += 1;
         }
     }
+    // A performer (not a composer) leads only a majority of tracks that do not
+    // read like songs: a singer on half a soundtrack album is not its composer.
+    let views = std::mem::take(&mut album.views);
+    let song_shaped = |name: &str| {
+        let theirs: Vec<&TrackView> = views.iter().filter(|v| v.artists.iter().any(|a| a == name)).collect();
+        let shaped = theirs.iter().filter(|v| text::is_song_shaped(&v.title_words)).count();
+        shaped * 2 >= theirs.len().max(1)
+    };
     let mut leads: Vec<String> = Vec::new();
     let mut why: Vec<String> = Vec::new();
     for name in as_artist.keys().chain(as_composer.keys()) {
@@ -222,7 +234,8 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
     for name in albumartist.filter(|a| !text::is_various(a)).map(text::split_names).unwrap_or_default() {
         let composed = as_composer.get(name.as_str()).copied().unwrap_or(0);
         let performed = as_artist.get(name.as_str()).copied().unwrap_or(0);
-        if (composed * 2 >= n || performed * 2 >= n) && !leads.contains(&name) {
+        let leads_as_performer = performed * 2 > n && !song_shaped(&name);
+        if (composed * 2 >= n || leads_as_performer) && !leads.contains(&name) {
             if composed * 2 >= n {
                 album.push(Axis::Score, "album artist composed most tracks", name.clone(), 1.5);
             }
@@ -238,19 +251,26 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
             }
         }
     }
-    if leads.is_empty() {
+    // An album credited to Various Artists has no lead performer; only a
+    // composer (found above) can lead it.
+    if leads.is_empty() && !albumartist.is_some_and(text::is_various) {
         let mut ranked: Vec<(&str, usize)> = as_artist.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1));
         let unique_top = ranked.get(1).is_none_or(|second| second.1 < ranked[0].1);
         if let Some(&(name, count)) = ranked.first()
             && unique_top
             && count >= 2
-            && count * 20 >= n * 7
+            && count * 2 > n
             && !text::is_various(name)
+            && !song_shaped(name)
         {
             leads.push(name.to_string());
             why.push(format!("{name} (performs {count} of {n} tracks)"));
         }
+    }
+    let distinct_artists = as_artist.keys().filter(|a| !text::is_various(a)).count();
+    if leads.is_empty() && distinct_artists >= 3 {
+        album.push(Axis::Score, "no lead", format!("{distinct_artists} artists, none leads the album"), -1.0);
     }
     if !why.is_empty() {
         album.signals.push(Signal {
@@ -262,6 +282,7 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
         });
     }
     album.leads = leads;
+    album.views = views;
 }
 
 /// One track's own evidence on the score/song axis.

@@ -69,6 +69,7 @@ pub const SOUNDTRACK_PHRASES: &[&str] = &[
     "original motion picture",
     "motion picture",
     "original cast recording",
+    "sound track",
     "video game",
 ];
 
@@ -168,6 +169,17 @@ pub fn from_quote(title: &str) -> bool {
     ["(from \"", "(from '", "(from “", "(from the motion picture", "(from the film", "(from the movie"]
         .iter()
         .any(|p| lower.contains(p))
+}
+
+/// Words that make a title read like a song's ("I Will Always Love You",
+/// "How Deep Is Your Love"): film cues name places, people and events, and
+/// rarely speak in the first or second person.
+const SONG_WORDS: &[&str] =
+    &["i", "i m", "i ll", "i ve", "i d", "you", "you re", "your", "me", "my", "baby", "we re", "don t", "gonna", "wanna", "yeah"];
+
+/// Whether a title reads like a song's.
+pub fn is_song_shaped(title_words: &str) -> bool {
+    find_phrase(title_words, SONG_WORDS.iter().copied()).is_some()
 }
 
 /// Whether a title marks spoken dialogue.
@@ -392,5 +404,9 @@ mod tests {
         assert!(is_various("Various Artists"));
         assert!(from_quote("Let It Go (From \"Frozen\")"));
         assert!(has_featuring(&words("A Real Hero (feat. Electric Youth)")));
+        assert!(is_song_shaped(&words("I Will Always Love You")));
+        assert!(is_song_shaped(&words("Don't You (Forget About Me)")));
+        assert!(!is_song_shaped(&words("Cornfield Chase")));
+        assert!(!is_song_shaped(&words("Imperial Attack")));
     }
 }

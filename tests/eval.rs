@@ -1,0 +1,48 @@
+//! The classifier against the labeled evaluation sets (eval/README.md).
+//! Thresholds sit just under the measured figures, so a change that makes
+//! classification worse fails here; `reeltag eval eval/dev eval/holdout
+//! --misses` shows what changed.
+
+use std::path::Path;
+
+use reeltag::classify::Role;
+use reeltag::eval::{EvalReport, Style, evaluate, load_set};
+use reeltag::rules::Rules;
+
+fn report(set: &str) -> EvalReport {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval").join(set);
+    let albums = load_set(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!albums.is_empty(), "{set} is empty");
+    let report = evaluate(&albums, &Rules::default());
+    eprintln!("== {set}\n{report}");
+    report
+}
+
+#[test]
+fn dev_set_meets_targets() {
+    let r = report("dev");
+    assert!(r.total() >= 300, "the set must stay at least 300 tracks");
+    assert!(r.accuracy() >= 0.97, "accuracy {:.3}", r.accuracy());
+    assert!(r.style_accuracy(Style::Sparse).unwrap() >= 0.95);
+    assert_eq!(r.classical_called_score, 0);
+    assert!(r.classical_tracks > 0, "the set must hold classical confounders");
+}
+
+#[test]
+fn holdout_set_meets_targets() {
+    let r = report("holdout");
+    assert!(r.accuracy() >= 0.94, "accuracy {:.3}", r.accuracy());
+    assert!(r.style_accuracy(Style::Full).unwrap() >= 0.95);
+    assert_eq!(r.classical_called_score, 0);
+}
+
+#[test]
+fn no_role_is_neglected() {
+    for set in ["dev", "holdout"] {
+        let r = report(set);
+        for role in [Role::Score, Role::Song, Role::None] {
+            assert!(r.precision(role) >= 0.85, "{set} {role} precision {:.3}", r.precision(role));
+            assert!(r.recall(role) >= 0.85, "{set} {role} recall {:.3}", r.recall(role));
+        }
+    }
+}
