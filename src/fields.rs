@@ -28,6 +28,8 @@ pub enum Field {
     Compilation,
     ReleaseType,
     Lyrics,
+    /// reeltag's own machine-readable role field (score or song).
+    SoundtrackRole,
 }
 
 /// How a field's value is shaped.
@@ -231,7 +233,29 @@ pub const FIELDS: &[FieldSpec] = &[
         raw: raw!(id3v2: &["USLT"], vorbis: &["LYRICS"], mp4: &["\u{a9}lyr"], ape: &["Lyrics"], riff: NONE, aiff: NONE),
         about: "whether the track has lyrics (the text is not printed)",
     },
+    FieldSpec {
+        field: Field::SoundtrackRole,
+        name: "soundtrack_role",
+        kind: Kind::Text,
+        // No generic lofty key exists for it: it lives in each format's
+        // user-defined slot and is read and written through the native tags.
+        item_keys: &[],
+        raw: raw!(
+            id3v2: &["TXXX:SOUNDTRACK_ROLE"],
+            vorbis: &["SOUNDTRACK_ROLE"],
+            mp4: &["----:com.apple.iTunes:SOUNDTRACK_ROLE"],
+            ape: &["SOUNDTRACK_ROLE"],
+            riff: NONE,
+            aiff: NONE
+        ),
+        about: "reeltag's role field: score or song (written by `reeltag tag`)",
+    },
 ];
+
+/// The fields a scan reads through lofty's generic tags (all but reeltag's own).
+pub fn scanned() -> impl Iterator<Item = &'static FieldSpec> {
+    FIELDS.iter().filter(|s| !s.item_keys.is_empty())
+}
 
 /// The table row of a field.
 pub fn spec(field: Field) -> &'static FieldSpec {
@@ -260,6 +284,7 @@ mod tests {
         Field::Compilation,
         Field::ReleaseType,
         Field::Lyrics,
+        Field::SoundtrackRole,
     ];
 
     #[test]
@@ -305,7 +330,7 @@ mod tests {
     #[test]
     fn written_raw_keys_match_lofty() {
         for spec in FIELDS {
-            let key = spec.item_keys[0];
+            let Some(&key) = spec.item_keys.first() else { continue };
             for tag_type in [TagType::VorbisComments, TagType::Mp4Ilst, TagType::Ape, TagType::Id3v2] {
                 let ours = spec.raw.for_tag_type(tag_type).first();
                 let lofty = key.map_key(tag_type);

@@ -16,7 +16,7 @@ use lofty::probe::Probe;
 use lofty::tag::{Tag, TagType};
 
 use crate::error::{FileError, Stage};
-use crate::fields::{FIELDS, Field, FieldSpec, Kind};
+use crate::fields::{Field, FieldSpec, Kind};
 use crate::track::{Tags, Track};
 
 /// lofty's default 16 MiB limit rejects files with large cover art even when
@@ -93,7 +93,8 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
 /// Builds the track model from a file's tags, one field-table row at a time.
 pub fn tags_from(tags: &[&Tag]) -> Tags {
     let mut out = Tags::default();
-    for spec in FIELDS {
+    // Fields without a generic key (reeltag's own role field) need the native tags.
+    for spec in crate::fields::scanned() {
         match spec.kind {
             Kind::Text => {
                 let value = first_text(tags, spec);

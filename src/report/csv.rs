@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Report, Row};
-use crate::fields::{FIELDS, Field};
+use crate::fields::{self, Field};
 use crate::track::Tags;
 
 pub struct CsvReport<'w> {
@@ -38,6 +38,7 @@ fn cell(tags: &Tags, field: Field) -> String {
         Field::Compilation => tags.compilation.map(|c| c.to_string()).unwrap_or_default(),
         Field::ReleaseType => tags.releasetype.join("; "),
         Field::Lyrics => tags.lyrics.to_string(),
+        Field::SoundtrackRole => unreachable!("not a scanned field"),
     }
 }
 
@@ -45,7 +46,7 @@ impl Report for CsvReport<'_> {
     fn record(&mut self, row: &Row<'_>) -> io::Result<()> {
         if !self.header_written {
             let mut header = vec!["path", "format", "tag_types"];
-            header.extend(FIELDS.iter().map(|s| s.name));
+            header.extend(fields::scanned().map(|s| s.name));
             header.extend(["role", "confidence", "reasons", "error"]);
             self.writer.write_record(&header)?;
             self.header_written = true;
@@ -55,14 +56,14 @@ impl Report for CsvReport<'_> {
             Row::Track { track, decision } => {
                 record.push(track.format.to_string());
                 record.push(track.tag_types.join("; "));
-                record.extend(FIELDS.iter().map(|s| cell(&track.tags, s.field)));
+                record.extend(fields::scanned().map(|s| cell(&track.tags, s.field)));
                 record.push(decision.role.to_string());
                 record.push(format!("{:.2}", decision.confidence));
                 record.push(decision.reasons().join("; "));
                 record.push(String::new());
             }
             Row::Failed(err) => {
-                record.extend(std::iter::repeat_n(String::new(), 2 + FIELDS.len() + 3));
+                record.extend(std::iter::repeat_n(String::new(), 2 + fields::scanned().count() + 3));
                 record.push(err.describe());
             }
         }
