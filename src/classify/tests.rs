@@ -93,15 +93,49 @@ fn mixed_album_splits_by_lead_composer() {
             ("Kavinsky", "Nightcall", ""),
             ("Desire", "Under Your Spell", ""),
             ("College feat. Electric Youth", "A Real Hero", ""),
-            ("Cliff Martinez", "Rubber Head", ""),
-            ("Cliff Martinez", "I Drive", ""),
-            ("Cliff Martinez", "He Had a Good Time", ""),
-            ("Cliff Martinez", "Hammer", ""),
+            ("Cliff Martinez", "Rubber Head", "Cliff Martinez"),
+            ("Cliff Martinez", "I Drive", "Cliff Martinez"),
+            ("Cliff Martinez", "He Had a Good Time", "Cliff Martinez"),
+            ("Cliff Martinez", "Hammer", "Cliff Martinez"),
         ],
         ..BASE
     };
     use Role::*;
     assert_eq!(case.roles(&Rules::default()), [Song, Song, Song, Score, Score, Score, Score]);
+}
+
+#[test]
+fn without_album_artist_the_majority_performer_leads() {
+    let case = AlbumCase {
+        album: "Titanic (Music from the Motion Picture)",
+        tracks: &[
+            ("James Horner", "Never an Absolution", ""),
+            ("James Horner", "Distant Memories", ""),
+            ("James Horner", "Southampton", ""),
+            ("Celine Dion", "My Heart Will Go On", ""),
+        ],
+        ..BASE
+    };
+    use Role::*;
+    assert_eq!(case.roles(&Rules::default()), [Score, Score, Score, Song]);
+}
+
+#[test]
+fn a_singer_on_half_the_album_is_not_its_composer() {
+    let case = AlbumCase {
+        album: "The Bodyguard (Original Soundtrack Album)",
+        albumartist: Some("Whitney Houston"),
+        tracks: &[
+            ("Whitney Houston", "I Will Always Love You", ""),
+            ("Whitney Houston", "I Have Nothing", ""),
+            ("Whitney Houston", "Run to You", ""),
+            ("Kenny G", "Waiting for You", ""),
+            ("Lisa Stansfield", "Someday (I'm Coming Back)", ""),
+            ("Joe Cocker", "Trust in Me", ""),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::Song; 6]);
 }
 
 #[test]
