@@ -174,8 +174,10 @@ pub fn from_quote(title: &str) -> bool {
 /// Words that make a title read like a song's ("I Will Always Love You",
 /// "How Deep Is Your Love"): film cues name places, people and events, and
 /// rarely speak in the first or second person.
-const SONG_WORDS: &[&str] =
-    &["i", "i m", "i ll", "i ve", "i d", "you", "you re", "your", "me", "my", "baby", "we re", "don t", "gonna", "wanna", "yeah"];
+const SONG_WORDS: &[&str] = &[
+    "i", "i m", "i ll", "i ve", "i d", "you", "you re", "your", "me", "my", "baby", "we re", "don t", "gonna", "wanna",
+    "yeah",
+];
 
 /// Whether a title reads like a song's.
 pub fn is_song_shaped(title_words: &str) -> bool {
