@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fields;
+pub mod journal;
 pub mod plan;
 mod progress;
 pub mod read;
