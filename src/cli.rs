@@ -37,8 +37,94 @@ pub enum Command {
     /// signal that fired and its weight.
     #[command(after_help = EXIT_CODES)]
     Explain(ExplainArgs),
+    /// Write role fields and normalized tags: preview with --dry-run first.
+    ///
+    /// Every file is written safely: a copy beside it is tagged, checked and
+    /// renamed over the original, and the old values are journaled first, so
+    /// `reeltag undo` restores them. Pictures and fields reeltag does not own
+    /// are kept.
+    #[command(after_help = EXIT_CODES)]
+    Tag(TagArgs),
+    /// Restore the fields changed by the last run (or RUN) from the journal.
+    #[command(after_help = EXIT_CODES)]
+    Undo(UndoArgs),
+    /// List the journaled runs, oldest first.
+    Runs(RunsArgs),
     /// Measure the classifier on a labeled evaluation set (see eval/README.md).
     Eval(EvalArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupingFrameArg {
+    /// TIT1, the standard content-group frame.
+    Tit1,
+    /// GRP1, the frame iTunes reads.
+    Grp1,
+    /// Both frames.
+    Both,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct WriteArgs {
+    /// Which ID3v2 frame gets the grouping.
+    #[arg(long, value_enum, default_value = "tit1")]
+    pub grouping_frame: GroupingFrameArg,
+    /// Write ID3v2.3 (default: keep each file's version; new tags are v2.4).
+    #[arg(long, conflicts_with = "id3v24")]
+    pub id3v23: bool,
+    /// Write ID3v2.4 (default: keep each file's version).
+    #[arg(long)]
+    pub id3v24: bool,
+    /// Keep each file's modification time.
+    #[arg(long)]
+    pub preserve_mtime: bool,
+    /// Journal folder (default: $XDG_STATE_HOME/reeltag/journal).
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct TagArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Only report what would change: no byte of any file changes, nothing is journaled.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Replace a grouping the user set by hand.
+    #[arg(long)]
+    pub overwrite_grouping: bool,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// No progress bar and no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct UndoArgs {
+    /// The run to undo (from `reeltag runs`; default: the last tag run).
+    #[arg(value_name = "RUN")]
+    pub run: Option<String>,
+    /// Restore files modified since the run too.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RunsArgs {
+    /// Journal folder (default: $XDG_STATE_HOME/reeltag/journal).
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

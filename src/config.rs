@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Args, Command, FormatArg, RulesArgs, WalkArgs};
+use crate::apply::ApplyOptions;
+use crate::cli::{Args, Command, FormatArg, GroupingFrameArg, RulesArgs, WalkArgs, WriteArgs};
 use crate::error::FatalError;
+use crate::native::{GroupingFrame, Id3Policy, NativeOptions};
 use crate::rules::Rules;
 use crate::walk::WalkOptions;
 
@@ -15,6 +17,8 @@ pub struct Env {
     pub stderr_is_terminal: bool,
     /// `$XDG_CONFIG_HOME` (or its platform default).
     pub config_dir: Option<PathBuf>,
+    /// The default journal folder (under `$XDG_STATE_HOME`).
+    pub journal_dir: Option<PathBuf>,
 }
 
 impl Env {
@@ -25,6 +29,7 @@ impl Env {
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             config_dir: dirs::config_dir(),
+            journal_dir: crate::journal::default_dir(),
         }
     }
 }
@@ -67,25 +72,48 @@ pub struct EvalConfig {
     pub misses: bool,
 }
 
+#[derive(Debug)]
+pub struct TagConfig {
+    pub input: Input,
+    pub rules: Rules,
+    pub apply: ApplyOptions,
+    pub dry_run: bool,
+    pub journal_dir: Option<PathBuf>,
+    pub format: Format,
+    pub progress: bool,
+    pub quiet: bool,
+}
+
+#[derive(Debug)]
+pub struct UndoConfig {
+    pub run: Option<String>,
+    pub force: bool,
+    pub apply: ApplyOptions,
+    pub journal_dir: PathBuf,
+    pub format: Format,
+}
+
+#[derive(Debug)]
+pub struct RunsConfig {
+    pub journal_dir: PathBuf,
+}
+
 /// One validated run of reeltag.
 #[derive(Debug)]
 pub enum Job {
     Scan(ScanConfig),
     Explain(ExplainConfig),
     Eval(EvalConfig),
+    Tag(TagConfig),
+    Undo(UndoConfig),
+    Runs(RunsConfig),
 }
 
 impl Job {
     pub fn from_args(args: Args, env: &Env) -> Result<Job, FatalError> {
         Ok(match args.command {
             Command::Scan(scan) => {
-                let format = match scan.format {
-                    Some(FormatArg::Table) => Format::Table,
-                    Some(FormatArg::Jsonl) => Format::Jsonl,
-                    Some(FormatArg::Csv) => Format::Csv,
-                    None if env.stdout_is_terminal => Format::Table,
-                    None => Format::Jsonl,
-                };
+                let format = format(scan.format, env);
                 Job::Scan(ScanConfig {
                     input: input(scan.walk)?,
                     rules: load_rules(&scan.rules, env)?,
@@ -104,6 +132,28 @@ impl Job {
                 };
                 Job::Explain(ExplainConfig { input: input(walk)?, rules: load_rules(&explain.rules, env)? })
             }
+            Command::Tag(tag) => {
+                let mut rules = load_rules(&tag.rules, env)?;
+                rules.plan.overwrite_grouping = tag.overwrite_grouping;
+                Job::Tag(TagConfig {
+                    input: input(tag.walk)?,
+                    rules,
+                    apply: apply_options(&tag.write),
+                    dry_run: tag.dry_run,
+                    journal_dir: tag.write.journal.clone().or_else(|| env.journal_dir.clone()),
+                    format: format(tag.format, env),
+                    progress: env.stderr_is_terminal && !tag.quiet,
+                    quiet: tag.quiet,
+                })
+            }
+            Command::Undo(undo) => Job::Undo(UndoConfig {
+                run: undo.run,
+                force: undo.force,
+                apply: apply_options(&undo.write),
+                journal_dir: journal_dir(&undo.write.journal, env)?,
+                format: format(undo.format, env),
+            }),
+            Command::Runs(runs) => Job::Runs(RunsConfig { journal_dir: journal_dir(&runs.journal, env)? }),
             Command::Eval(eval) => {
                 for set in &eval.sets {
                     check_exists(set)?;
@@ -112,6 +162,36 @@ impl Job {
             }
         })
     }
+}
+
+fn format(arg: Option<FormatArg>, env: &Env) -> Format {
+    match arg {
+        Some(FormatArg::Table) => Format::Table,
+        Some(FormatArg::Jsonl) => Format::Jsonl,
+        Some(FormatArg::Csv) => Format::Csv,
+        None if env.stdout_is_terminal => Format::Table,
+        None => Format::Jsonl,
+    }
+}
+
+fn apply_options(write: &WriteArgs) -> ApplyOptions {
+    let id3 = match (write.id3v23, write.id3v24) {
+        (true, _) => Id3Policy::V23,
+        (_, true) => Id3Policy::V24,
+        _ => Id3Policy::Keep,
+    };
+    let grouping_frame = match write.grouping_frame {
+        GroupingFrameArg::Tit1 => GroupingFrame::Tit1,
+        GroupingFrameArg::Grp1 => GroupingFrame::Grp1,
+        GroupingFrameArg::Both => GroupingFrame::Both,
+    };
+    ApplyOptions { native: NativeOptions { id3, grouping_frame }, preserve_mtime: write.preserve_mtime }
+}
+
+fn journal_dir(arg: &Option<PathBuf>, env: &Env) -> Result<PathBuf, FatalError> {
+    arg.clone()
+        .or_else(|| env.journal_dir.clone())
+        .ok_or_else(|| FatalError::Config("no journal folder: give --journal DIR".into()))
 }
 
 fn check_exists(path: &Path) -> Result<(), FatalError> {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub enum Stage {
     Walk,
     Read,
+    Write,
+    Undo,
 }
 
 impl fmt::Display for Stage {
@@ -16,6 +18,8 @@ impl fmt::Display for Stage {
         f.write_str(match self {
             Stage::Walk => "walk",
             Stage::Read => "read",
+            Stage::Write => "write",
+            Stage::Undo => "undo",
         })
     }
 }
@@ -75,14 +79,15 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn hint_for(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+pub(crate) fn hint_for(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             return Some(match io.kind() {
                 std::io::ErrorKind::PermissionDenied => "check the file's permissions",
-                std::io::ErrorKind::NotFound => "the file was removed or renamed during the scan",
+                std::io::ErrorKind::NotFound => "the file (or a link's target) does not exist",
                 std::io::ErrorKind::UnexpectedEof => "the file is truncated; re-rip or re-download it",
+                std::io::ErrorKind::InvalidInput => "the file is damaged or too short to be audio",
                 _ => "check the disk and the file",
             });
         }

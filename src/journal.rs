@@ -105,8 +105,7 @@ impl Journal {
         let path = dir.join(format!("{run}.jsonl"));
         let file = OpenOptions::new().create_new(true).append(true).open(&path)?;
         let mut journal = Journal { file, run: run.clone(), path };
-        let begin =
-            Entry::Begin { run, started_unix: now.as_secs(), command: command.into(), paths: paths.to_vec() };
+        let begin = Entry::Begin { run, started_unix: now.as_secs(), command: command.into(), paths: paths.to_vec() };
         journal.record_durably(&[begin])?;
         sync_dir(dir)?;
         Ok(journal)

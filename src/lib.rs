@@ -6,6 +6,7 @@
 //! `walk` and `read` only.
 
 pub mod album;
+pub mod apply;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -14,11 +15,13 @@ pub mod eval;
 pub mod explain;
 pub mod fields;
 pub mod journal;
+pub mod native;
 pub mod plan;
 mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod tag;
 pub mod track;
 pub mod walk;
 
@@ -52,10 +55,13 @@ pub fn run(job: Job) -> Result<Exit, FatalError> {
         Job::Scan(config) => scan(&config),
         Job::Explain(config) => explain::run(&config),
         Job::Eval(config) => eval::run(&config),
+        Job::Tag(config) => tag::run_tag(&config),
+        Job::Undo(config) => tag::run_undo(&config),
+        Job::Runs(config) => tag::run_runs(&config),
     }
 }
 
-fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, FatalError> {
+pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, FatalError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .start_handler(|_| read::configure_thread())

@@ -44,24 +44,29 @@ fn parse_options() -> ParseOptions {
 
 /// Reads one file. Never panics: a panic inside lofty becomes this file's error.
 pub fn read_track(path: &Path) -> ReadOutcome {
+    match guarded(path, || read_unguarded(path)) {
+        Ok(Some(track)) => ReadOutcome::Track(Box::new(track)),
+        Ok(None) => ReadOutcome::NotAudio,
+        Err(err) => ReadOutcome::Failed(err),
+    }
+}
+
+/// Runs `read` on one file with panics caught: lofty still panics on some
+/// crafted files, and one file must never stop the batch.
+pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
     install_panic_hook();
     IN_READ.with(|flag| flag.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| read_unguarded(path)));
+    let result = panic::catch_unwind(AssertUnwindSafe(read));
     IN_READ.with(|flag| flag.set(false));
-    match result {
-        Ok(Ok(Some(track))) => ReadOutcome::Track(Box::new(track)),
-        Ok(Ok(None)) => ReadOutcome::NotAudio,
-        Ok(Err(err)) => ReadOutcome::Failed(err),
-        Err(_) => {
-            let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
-            ReadOutcome::Failed(FileError::with_message(
-                path,
-                Stage::Read,
-                format!("the tag parser crashed on this file ({detail})"),
-                Some("the file is malformed; re-encode it or report it to the lofty project"),
-            ))
-        }
-    }
+    result.unwrap_or_else(|_| {
+        let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
+        Err(FileError::with_message(
+            path,
+            Stage::Read,
+            format!("the tag parser crashed on this file ({detail})"),
+            Some("the file is malformed; re-encode it or report it to the lofty project"),
+        ))
+    })
 }
 
 fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
@@ -76,6 +81,9 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
         return Ok(None);
     };
     let tagged = probe.read().map_err(|e| read_err(&e))?;
+    if tagged.tags().is_empty() && !is_real_stream(path, file_type)? {
+        return Ok(None);
+    }
 
     // The primary tag type first: its values win over secondary tags (ID3v1...).
     let primary = tagged.primary_tag_type();
@@ -88,6 +96,32 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
         tag_types: tags.iter().map(|t| tag_type_name(t.tag_type())).collect(),
         tags: tags_from(&tags),
     }))
+}
+
+/// lofty calls a file MP3 (or AAC) when it finds two frame-sync bytes in its
+/// first KiB, which random data often has, and only checks the frames when it
+/// reads audio properties. So an untagged file of those formats is read once
+/// more, properties on: garbage named like audio is then an error, and garbage
+/// named otherwise is not audio. Tagged files are real and pay nothing.
+pub fn is_real_stream(path: &Path, file_type: FileType) -> Result<bool, FileError> {
+    if !matches!(file_type, FileType::Mpeg | FileType::Aac) {
+        return Ok(true);
+    }
+    let checked = Probe::open(path)
+        .and_then(|p| p.options(parse_options().read_properties(true)).guess_file_type().map_err(Into::into))
+        .and_then(|p| p.read());
+    match checked {
+        Ok(_) => Ok(true),
+        Err(_) if !has_audio_extension(path) => Ok(false),
+        Err(e) => Err(FileError::new(path, Stage::Read, &e)),
+    }
+}
+
+/// Whether the file is named like audio (".mp3", ".flac"...).
+pub fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| lofty::file::EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Builds the track model from a file's tags, one field-table row at a time.

@@ -39,6 +39,18 @@ struct RulesFile {
     song_phrases: Vec<String>,
     #[serde(default, rename = "rule")]
     rules: Vec<RuleFile>,
+    #[serde(default)]
+    tag: TagSection,
+}
+
+/// `[tag]`: what `reeltag tag` writes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagSection {
+    score_grouping: Option<String>,
+    song_grouping: Option<String>,
+    #[serde(default)]
+    normalize: Option<crate::plan::normalize::Normalize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +103,8 @@ pub struct Rules {
     pub soundtrack_phrases: Vec<String>,
     pub song_phrases: Vec<String>,
     pub rules: Vec<Rule>,
+    /// What `reeltag tag` writes: role values and normalization switches.
+    pub plan: crate::plan::PlanOptions,
     /// Where they were read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -142,7 +156,21 @@ impl Rules {
                 label: format!("rule {number} ({})", conditions.join(", ")),
             });
         }
+        let mut plan = crate::plan::PlanOptions::default();
+        if let Some(g) = file.tag.score_grouping {
+            plan.score_grouping = g;
+        }
+        if let Some(g) = file.tag.song_grouping {
+            plan.song_grouping = g;
+        }
+        if let Some(n) = file.tag.normalize {
+            plan.normalize = n;
+        }
+        if plan.score_grouping.trim().is_empty() || plan.song_grouping.trim().is_empty() {
+            return Err("[tag] grouping values must not be empty".into());
+        }
         Ok(Rules {
+            plan,
             composers: lower(file.composers),
             score_phrases: lower(file.score_phrases),
             soundtrack_phrases: lower(file.soundtrack_phrases),
@@ -204,5 +232,9 @@ mod tests {
         assert!(Rules::parse("[[rule]]\nrole = \"score\"").unwrap_err().contains("no condition"));
         assert!(Rules::parse("[[rule]]\nalbum = \"x\"\nrole = \"maybe\"").is_err());
         assert!(Rules::parse("colour = 1").is_err(), "unknown keys are refused, not ignored");
+        let tag = Rules::parse("[tag]\nscore_grouping = \"Score\"\n[tag.normalize]\ndates = false").unwrap();
+        assert_eq!(tag.plan.score_grouping, "Score");
+        assert_eq!(tag.plan.song_grouping, "Soundtrack");
+        assert!(!tag.plan.normalize.dates && tag.plan.normalize.whitespace);
     }
 }

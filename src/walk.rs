@@ -36,6 +36,8 @@ pub struct Walked {
     pub skipped: usize,
     /// Folders or entries that could not be listed.
     pub errors: Vec<FileError>,
+    /// Temporary files a killed `reeltag tag` left behind: never read, removed by the next `tag`.
+    pub stale_temps: Vec<PathBuf>,
 }
 
 /// Walks every root (a folder or a single file) and returns candidates sorted by
@@ -65,6 +67,10 @@ fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
                 if file_type.is_dir() {
                     continue;
                 }
+                if is_temp(entry.path()) {
+                    walked.stale_temps.push(entry.into_path());
+                    continue;
+                }
                 if file_type.is_symlink() || !file_type.is_file() || skip_by_name(entry.path()) {
                     walked.skipped += 1;
                     continue;
@@ -80,7 +86,7 @@ fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
                 let hint = if err.loop_ancestor().is_some() {
                     Some("the loop was not followed")
                 } else {
-                    Some("check the folder's permissions")
+                    crate::error::hint_for(&err)
                 };
                 walked.errors.push(FileError::with_message(&path, Stage::Walk, message, hint));
             }
@@ -92,11 +98,12 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
+/// Whether a path is one of reeltag's temporary files.
+pub fn is_temp(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.to_string_lossy().contains(TEMP_MARKER))
+}
+
 fn skip_by_name(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    if name.contains(TEMP_MARKER) {
-        return true;
-    }
     path.extension().and_then(|e| e.to_str()).is_some_and(|ext| NOT_AUDIO.iter().any(|n| n.eq_ignore_ascii_case(ext)))
 }
 
@@ -108,7 +115,8 @@ mod tests {
     fn non_audio_and_temp_files_are_skipped_by_name() {
         assert!(skip_by_name(Path::new("a/cover.JPG")));
         assert!(skip_by_name(Path::new("a/rip.log")));
-        assert!(skip_by_name(Path::new("a/01.flac.reeltag-tmp-1234")));
+        assert!(is_temp(Path::new("a/01.flac.reeltag-tmp-1234")));
+        assert!(!is_temp(Path::new("a/01.flac")));
         assert!(!skip_by_name(Path::new("a/01.flac")));
         assert!(!skip_by_name(Path::new("a/no_extension")));
     }

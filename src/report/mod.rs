@@ -3,6 +3,7 @@
 
 mod csv;
 mod jsonl;
+pub mod plan;
 mod table;
 
 use std::io::{self, Write};

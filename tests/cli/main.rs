@@ -1,3 +1,12 @@
 //! Integration tests: the real binary on copies of the committed fixtures.
 
+mod corpus;
+mod detect;
+mod errors;
+mod formats;
+mod library;
+mod output;
+mod roundtrip;
+mod tag;
+mod usage;
 mod util;

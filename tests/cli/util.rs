@@ -156,9 +156,7 @@ pub fn relative(root: &Path, path: &str) -> String {
 pub fn summary_count(stderr: &str, word: &str) -> Option<usize> {
     stderr.lines().rev().find_map(|line| {
         let words: Vec<&str> = line.split_whitespace().collect();
-        words.windows(2).find_map(|w| {
-            (w[1].trim_end_matches([',', ';']) == word).then(|| w[0].parse().ok()).flatten()
-        })
+        words.windows(2).find_map(|w| (w[1].trim_end_matches([',', ';']) == word).then(|| w[0].parse().ok()).flatten())
     })
 }
 
@@ -166,4 +164,26 @@ pub fn summary_count(stderr: &str, word: &str) -> Option<usize> {
 pub fn tag<'a>(record: &'a Value, field: &str) -> &'a Value {
     let tags = record.get("tags").unwrap_or_else(|| panic!("record without \"tags\": {record}"));
     tags.get(field).unwrap_or_else(|| panic!("\"tags\" without \"{field}\": {record}"))
+}
+
+/// Deterministic pseudo-random bytes (a 64-bit LCG), so a "random" file is
+/// the same on every run.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as u8
+        })
+        .collect()
+}
+
+/// Writes `bytes` to `dir/name` (creating folders) and returns the path.
+pub fn write_file(dir: &Path, name: impl AsRef<OsStr>, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name.as_ref());
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("create the folder");
+    }
+    fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    path
 }

@@ -1,0 +1,225 @@
+//! `reeltag tag`, `undo` and `runs` on copies of the sample library.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::util::{Run, copy_dir, fixtures, reeltag, relative, scan_jsonl, temp};
+
+/// Every file's bytes under a folder, by relative path.
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walk(root) {
+        out.insert(relative(root, &entry.to_string_lossy()), fs::read(&entry).unwrap());
+    }
+    out
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { stack.push(path) } else { files.push(path) }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn tag(root: &Path, journal: &Path, extra: &[&str]) -> Run {
+    reeltag()
+        .arg("tag")
+        .arg(root)
+        .args(["--format", "jsonl", "--journal"])
+        .arg(journal)
+        .args(extra)
+        .output()
+        .expect("run reeltag")
+        .into()
+}
+
+/// Each file's tags as a scan reports them.
+fn tags_by_path(root: &Path) -> BTreeMap<String, Value> {
+    let run = scan_jsonl(root, &[]);
+    run.assert_code(0);
+    run.by_path(root).into_iter().map(|(k, v)| (k, v["tags"].clone())).collect()
+}
+
+fn library() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = temp();
+    let root = dir.path().join("lib");
+    copy_dir(&fixtures().join("library"), &root);
+    let journal = dir.path().join("journal");
+    (dir, root, journal)
+}
+
+fn change<'v>(record: &'v Value, field: &str) -> Option<&'v Value> {
+    record["changes"].as_array().unwrap().iter().find(|c| c["field"] == field)
+}
+
+#[test]
+fn dry_run_changes_no_byte_and_journals_nothing() {
+    let (_dir, root, journal) = library();
+    let before = snapshot(&root);
+    let run = tag(&root, &journal, &["--dry-run"]);
+    run.assert_code(0);
+    assert_eq!(snapshot(&root), before, "a dry run changed a file");
+    assert!(!journal.exists(), "a dry run wrote a journal");
+
+    let records = run.by_path(&root);
+    assert_eq!(records.len(), 44, "one record per audio file\n{run}");
+    let star_wars = &records["John Williams/Star Wars (Original Motion Picture Soundtrack)/01 Main Title.flac"];
+    assert_eq!(star_wars["role"], "score");
+    assert_eq!(change(star_wars, "grouping").unwrap()["new"], "Original Score");
+    assert_eq!(change(star_wars, "soundtrack_role").unwrap()["new"], "score");
+    let guardians = records.iter().find(|(k, _)| k.contains("Hooked on a Feeling")).unwrap().1;
+    assert_eq!(change(guardians, "grouping").unwrap()["new"], "Soundtrack");
+    let daft = records.iter().find(|(k, _)| k.contains("Give Life Back")).unwrap().1;
+    assert_eq!(daft["role"], "none");
+    assert!(change(daft, "grouping").is_none() && change(daft, "soundtrack_role").is_none());
+    assert!(run.stderr.contains("dry run"), "{run}");
+}
+
+#[test]
+fn tag_writes_the_plan_keeps_pictures_and_a_second_run_is_a_no_op() {
+    let (_dir, root, journal) = library();
+    let picture_file = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)/01 Main Title.flac");
+    let pictures_before = picture_bytes(&picture_file);
+    assert!(!pictures_before.is_empty(), "the fixture has a picture");
+    let v23 = root.join("Daft Punk/Random Access Memories/01 Give Life Back to Music.mp3");
+    assert_eq!(&fs::read(&v23).unwrap()[..4], b"ID3\x03");
+
+    let planned = tag(&root, &journal, &["--dry-run"]).by_path(&root);
+    let run = tag(&root, &journal, &[]);
+    run.assert_code(0);
+    let after = tags_by_path(&root);
+    for (path, record) in &planned {
+        for c in record["changes"].as_array().unwrap() {
+            let field = c["field"].as_str().unwrap();
+            if field != "soundtrack_role" {
+                assert_eq!(after[path][field], c["new"], "{path}: {field}");
+            }
+        }
+    }
+    assert_eq!(picture_bytes(&picture_file), pictures_before, "pictures survive");
+    assert_eq!(&fs::read(&v23).unwrap()[..4], b"ID3\x03", "an ID3v2.3 file stays v2.3");
+    assert!(walk(&root).iter().all(|p| !p.to_string_lossy().contains("reeltag-tmp")), "temp files left");
+
+    let again = tag(&root, &journal, &["--dry-run"]);
+    again.assert_code(0);
+    let leftovers: Vec<_> = again.records().into_iter().filter(|r| r["changes"] != serde_json::json!([])).collect();
+    assert!(leftovers.is_empty(), "second run would change: {leftovers:#?}");
+}
+
+#[test]
+fn undo_restores_every_value_and_runs_lists_the_run() {
+    let (_dir, root, journal) = library();
+    let original = tags_by_path(&root);
+    tag(&root, &journal, &[]).assert_code(0);
+    assert_ne!(tags_by_path(&root), original);
+    let runs: Run = reeltag().args(["runs", "--journal"]).arg(&journal).output().unwrap().into();
+    runs.assert_code(0);
+    assert!(runs.stdout.contains(" tag "), "{runs}");
+    let undo: Run = reeltag().args(["undo", "--format", "jsonl", "--journal"]).arg(&journal).output().unwrap().into();
+    undo.assert_code(0);
+    assert_eq!(tags_by_path(&root), original, "undo restores the original values\n{undo}");
+}
+
+#[test]
+fn read_only_and_changed_files_are_skipped_and_reported() {
+    let (_dir, root, journal) = library();
+    let locked = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)/02 Imperial Attack.flac");
+    let bytes = fs::read(&locked).unwrap();
+    let mut perms = fs::metadata(&locked).unwrap().permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(&locked, perms).unwrap();
+    let run = tag(&root, &journal, &[]);
+    run.assert_code(1);
+    assert_eq!(fs::read(&locked).unwrap(), bytes, "a read-only file was changed");
+    let record = run
+        .by_path(&root)
+        .remove("John Williams/Star Wars (Original Motion Picture Soundtrack)/02 Imperial Attack.flac")
+        .unwrap();
+    assert_eq!(record["status"], "failed");
+    assert!(record["error"].as_str().unwrap().contains("read-only"), "{record}");
+}
+
+fn picture_bytes(path: &Path) -> Vec<Vec<u8>> {
+    use lofty::file::TaggedFileExt;
+    let file = lofty::read_from_path(path).unwrap();
+    file.tags().iter().flat_map(|t| t.pictures().iter().map(|p| p.data().to_vec())).collect()
+}
+
+/// A reeltag child is SIGKILLed at random moments during a batch write over
+/// 220 files, several times; every file must still parse and hold either its
+/// old or its new tags, and undo must restore them all.
+#[test]
+fn killed_runs_leave_every_file_old_or_new() {
+    let dir = temp();
+    let root = dir.path().join("lib");
+    for copy in 0..5 {
+        copy_dir(&fixtures().join("library"), &root.join(format!("copy{copy}")));
+    }
+    let journal = dir.path().join("journal");
+    let original = tags_by_path(&root);
+    assert!(original.len() >= 200, "{} files", original.len());
+    let planned: BTreeMap<String, Value> = tag(&root, &journal, &["--dry-run"]).by_path(&root);
+    let mut seed = 0x9e3779b97f4a7c15u64;
+    for round in 0..4 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = Duration::from_millis(20 + seed % 400);
+        let mut child = reeltag()
+            .arg("tag")
+            .arg(&root)
+            .args(["--format", "jsonl", "-q", "--journal"])
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = scan_jsonl(&root, &[]);
+        assert_eq!(now.code, Some(0), "round {round}: a file no longer parses\n{now}");
+        for (path, record) in now.by_path(&root) {
+            let tags = &record["tags"];
+            let old = &original[&path];
+            let mut new = old.clone();
+            for c in planned[&path]["changes"].as_array().unwrap() {
+                let field = c["field"].as_str().unwrap();
+                if field != "soundtrack_role" {
+                    new[field] = c["new"].clone();
+                }
+            }
+            // After round 0 a file may already be new from an earlier round.
+            assert!(tags == old || tags == &new, "round {round}: {path} is neither old nor new: {tags}");
+        }
+    }
+    tag(&root, &journal, &[]).assert_code(0);
+    // Undo every run, newest first, until nothing is left to restore.
+    let runs = tag_run_ids(&journal);
+    for run in runs.iter().rev() {
+        let undo: Run =
+            reeltag().args(["undo", run, "--format", "jsonl", "--journal"]).arg(&journal).output().unwrap().into();
+        assert!(matches!(undo.code, Some(0)), "{undo}");
+    }
+    assert_eq!(tags_by_path(&root), original, "undo restores all");
+}
+
+fn tag_run_ids(journal: &Path) -> Vec<String> {
+    let runs: Run = reeltag().args(["runs", "--journal"]).arg(journal).output().unwrap().into();
+    runs.stdout
+        .lines()
+        .filter(|l| l.contains(" tag "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
