@@ -36,8 +36,9 @@ struct AlbumFile {
     #[serde(default)]
     composer: Vec<String>,
     role: Option<Role>,
-    #[serde(default)]
-    note: Option<String>,
+    /// For people reading the set; declared so unknown keys stay errors.
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
     #[serde(rename = "track")]
     tracks: Vec<TrackFile>,
 }
@@ -53,8 +54,9 @@ struct TrackFile {
     role: Option<Role>,
     #[serde(default)]
     lyrics: bool,
-    #[serde(default)]
-    note: Option<String>,
+    /// For people reading the set; declared so unknown keys stay errors.
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
 }
 
 /// How complete an album's tags are.
@@ -126,7 +128,6 @@ fn load_album(path: &Path, index: usize) -> Result<LabeledAlbum, String> {
         });
         labels.push(role);
     }
-    let _ = (&file.note, file.tracks.iter().map(|t| &t.note).count());
     let genre_classical = file.genre.iter().any(|g| g.to_lowercase().contains("classical"));
     Ok(LabeledAlbum { source: path.to_path_buf(), style: file.style, genre_classical, tracks, labels })
 }

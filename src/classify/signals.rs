@@ -255,7 +255,7 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
     // composer (found above) can lead it.
     if leads.is_empty() && !albumartist.is_some_and(text::is_various) {
         let mut ranked: Vec<(&str, usize)> = as_artist.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
         let unique_top = ranked.get(1).is_none_or(|second| second.1 < ranked[0].1);
         if let Some(&(name, count)) = ranked.first()
             && unique_top

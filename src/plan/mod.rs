@@ -114,7 +114,7 @@ pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Ch
     tracks.iter().zip(new).map(|(track, new)| diff(track.values, &new)).collect()
 }
 
-fn get<'v>(values: &'v Values, field: Field) -> &'v [String] {
+fn get(values: &Values, field: Field) -> &[String] {
     values.get(&field).map(Vec::as_slice).unwrap_or(&[])
 }
 

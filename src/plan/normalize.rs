@@ -51,7 +51,7 @@ impl Default for Normalize {
 pub fn text(value: &str, rules: &Normalize) -> String {
     // Tabs and newlines are whitespace, not junk: they become spaces.
     let mut out: String = if rules.control_chars {
-        value.chars().filter_map(|c| if c.is_whitespace() { Some(c) } else { (!c.is_control()).then_some(c) }).collect()
+        value.chars().filter(|c| c.is_whitespace() || !c.is_control()).collect()
     } else {
         value.to_string()
     };

@@ -28,7 +28,7 @@ fn applied(inputs: &[(PathBuf, Values, Role)], plans: &[Vec<Change>]) -> Vec<(Pa
         .collect()
 }
 
-fn change<'c>(changes: &'c [Change], field: Field) -> Option<&'c Change> {
+fn change(changes: &[Change], field: Field) -> Option<&Change> {
     changes.iter().find(|c| c.field == field)
 }
 

@@ -45,6 +45,8 @@ pub struct PlanRow<'a> {
     pub status: &'a Status,
 }
 
+// One sink per report, so the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Sink<'w> {
     Plain(Box<dyn Write + 'w>),
     Csv(::csv::Writer<Box<dyn Write + 'w>>),
