@@ -223,3 +223,108 @@ fn tag_run_ids(journal: &Path) -> Vec<String> {
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .collect()
 }
+
+/// Every format fixture: written, re-read as planned, a second run is a
+/// no-op, and undo restores the original values.
+#[test]
+fn every_format_is_written_verified_and_undone() {
+    let dir = temp();
+    let root = dir.path().join("Soundtracks").join("Some Film (Original Score)");
+    copy_dir(&fixtures().join("formats"), &root);
+    let journal = dir.path().join("journal");
+    let original = tags_by_path(&root);
+    let before = snapshot(&root);
+    let dry = tag(&root, &journal, &["--dry-run"]);
+    dry.assert_code(0);
+    assert_eq!(snapshot(&root), before);
+    let planned = dry.by_path(&root);
+    let run = tag(&root, &journal, &[]);
+    run.assert_code(0);
+    for (path, record) in run.by_path(&root) {
+        let planned_changes = &planned[&path]["changes"];
+        assert_ne!(planned_changes, &serde_json::json!([]), "{path}: a score album gets role fields");
+        assert_eq!(record["status"], "written", "{path}: {record}");
+    }
+    let after = tags_by_path(&root);
+    for (path, tags) in &after {
+        assert_eq!(tags["grouping"], "Original Score", "{path}");
+    }
+    let again = tag(&root, &journal, &["--dry-run"]);
+    for record in again.records() {
+        assert_eq!(record["changes"], serde_json::json!([]), "second run: {record}");
+    }
+    let undo: Run = reeltag().args(["undo", "--format", "jsonl", "--journal"]).arg(&journal).output().unwrap().into();
+    undo.assert_code(0);
+    assert_eq!(tags_by_path(&root), original, "{undo}");
+}
+
+/// Other tools read what reeltag wrote (skipped when they are not installed).
+#[test]
+fn mutagen_reads_the_role_fields() {
+    let probe = std::process::Command::new("python3").args(["-c", "import mutagen"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: python3 with mutagen is not installed");
+        return;
+    }
+    let (_dir, root, journal) = library();
+    tag(&root, &journal, &[]).assert_code(0);
+    let script = r#"
+import sys, mutagen
+f = mutagen.File(sys.argv[1])
+tags = f.tags
+def first(keys):
+    for k in keys:
+        if k in tags:
+            v = tags[k]
+            v = v.text if hasattr(v, "text") else v
+            v = v[0] if isinstance(v, list) else v
+            return v.decode() if isinstance(v, bytes) else str(v)
+    return ""
+print(first(["TIT1", "grouping", "GROUPING", "\xa9grp"]))
+print(first(["TXXX:SOUNDTRACK_ROLE", "soundtrack_role", "SOUNDTRACK_ROLE", "----:com.apple.iTunes:SOUNDTRACK_ROLE"]))
+"#;
+    for (file, grouping, role) in [
+        ("John Williams/Star Wars (Original Motion Picture Soundtrack)/01 Main Title.flac", "Original Score", "score"),
+        ("Hans Zimmer/Interstellar/CD1/02 Cornfield Chase.mp3", "Original Score", "score"),
+        ("Various Artists/Drive (Original Motion Picture Soundtrack)/01 Nightcall.m4a", "Soundtrack", "song"),
+        (
+            "Various Artists/Guardians of the Galaxy Awesome Mix Vol. 1 (Original Motion Picture Soundtrack)/01 Hooked on a Feeling.mp3",
+            "Soundtrack",
+            "song",
+        ),
+    ] {
+        let out = std::process::Command::new("python3").args(["-c", script]).arg(root.join(file)).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines, [grouping, role], "{file}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Ctrl-C: files in flight finish, the journal is closed, exit 130; every
+/// file is still whole.
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let dir = temp();
+    let root = dir.path().join("lib");
+    for copy in 0..5 {
+        copy_dir(&fixtures().join("library"), &root.join(format!("copy{copy}")));
+    }
+    let journal = dir.path().join("journal");
+    let child = reeltag()
+        .arg("tag")
+        .arg(&root)
+        .args(["--format", "jsonl", "-q", "-j", "1", "--journal"])
+        .arg(&journal)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait_with_output().unwrap().status;
+    // 130 when the signal came mid-run; 0 when the run had already finished.
+    assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}");
+    let now = scan_jsonl(&root, &[]);
+    now.assert_code(0);
+    assert!(walk(&root).iter().all(|p| !p.to_string_lossy().contains("reeltag-tmp")), "temp files left");
+}
