@@ -58,6 +58,8 @@ pub struct ScanConfig {
     /// Show the progress bar and the summary line (stderr).
     pub progress: bool,
     pub quiet: bool,
+    /// Print each stage's duration on stderr.
+    pub timings: bool,
 }
 
 #[derive(Debug)]
@@ -120,6 +122,7 @@ impl Job {
                     format,
                     progress: env.stderr_is_terminal && !scan.quiet,
                     quiet: scan.quiet,
+                    timings: scan.timings,
                 })
             }
             Command::Explain(explain) => {

@@ -123,7 +123,9 @@ pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
 fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
     let started = Instant::now();
     let scanned = walk_and_read(&config.input, config.progress)?;
+    let read_done = Instant::now();
     let decisions = thread_pool(config.input.threads)?.install(|| decide_all(&scanned.tracks, &config.rules));
+    let classify_done = Instant::now();
 
     let stdout = io::stdout().lock();
     let mut report = report::printer(config.format, Box::new(io::BufWriter::new(stdout)));
@@ -132,6 +134,16 @@ fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
         Err(e) => return Err(FatalError::Output(e)),
         Ok(()) => {}
+    }
+    if config.timings {
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+        let now = Instant::now();
+        eprintln!(
+            "reeltag: timings: walk+read {:.1} ms, group+classify {:.1} ms, report {:.1} ms",
+            ms(started, read_done),
+            ms(read_done, classify_done),
+            ms(classify_done, now)
+        );
     }
     if !config.quiet {
         eprintln!("{}", summary_line(&scanned, &decisions, started.elapsed().as_secs_f64()));

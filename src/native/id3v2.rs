@@ -21,9 +21,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use lofty::TextEncoding;
 use lofty::config::ParsingMode;
-use lofty::id3::v2::{
-    CommentFrame, ExtendedTextFrame, Frame, FrameId, Id3v2Tag, TextInformationFrame, TimestampFrame,
-};
+use lofty::id3::v2::{CommentFrame, ExtendedTextFrame, Frame, FrameId, Id3v2Tag, TextInformationFrame, TimestampFrame};
 use lofty::tag::items::{Timestamp, UNKNOWN_LANGUAGE};
 
 use super::RawTag;

@@ -83,7 +83,7 @@ fn pair(field: Field) -> (Field, Field, bool) {
 
 /// Number and total share one key ("3/12" in TRCK, APE Track, MP4 trkn).
 fn is_combined(number_keys: &[&str], total_keys: &[&str]) -> bool {
-    number_keys.first().is_some() && number_keys.first() == total_keys.first()
+    !number_keys.is_empty() && number_keys.first() == total_keys.first()
 }
 
 fn number(tag: &dyn RawTag, tag_type: TagType, field: Field) -> Option<u32> {

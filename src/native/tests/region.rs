@@ -231,6 +231,8 @@ mod tests {
             ("formats/sample.wav", b"", Some(3200)),
             ("formats/sample.aiff", b"", None),
             ("formats/sample.wv", b"wvpk", None),
+            ("data/sample.aac", b"\xff\xf1", Some(722)),
+            ("data/sample.spx", b"", None),
         ];
         for (fixture, starts, len) in cases {
             let copy = temp_copy(fixture);
