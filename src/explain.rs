@@ -30,7 +30,8 @@ pub fn run(config: &ExplainConfig) -> Result<Exit, FatalError> {
     }
     // A file is explained within its release folder; a folder, as given.
     input.walk = WalkOptions { max_depth: single_file.then_some(2), ..input.walk };
-    let scanned = crate::walk_and_read(&input, false)?;
+    let pool = crate::thread_pool(input.threads)?;
+    let scanned = crate::walk_and_read(&input, false, &pool);
     for err in &scanned.failed {
         eprintln!("reeltag: {err}");
     }

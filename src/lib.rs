@@ -70,8 +70,7 @@ pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, FatalErro
 }
 
 /// Walks and reads: every candidate under the input's roots, read in parallel.
-pub fn walk_and_read(input: &Input, show_progress: bool) -> Result<Scanned, FatalError> {
-    let pool = thread_pool(input.threads)?;
+pub fn walk_and_read(input: &Input, show_progress: bool, pool: &rayon::ThreadPool) -> Scanned {
     let walked = walk::walk(&input.roots, &input.walk);
     let bar = progress::bar(walked.candidates.len(), show_progress);
     // par_iter + collect keeps the (sorted) candidate order whatever the thread count.
@@ -97,7 +96,7 @@ pub fn walk_and_read(input: &Input, show_progress: bool) -> Result<Scanned, Fata
         }
     }
     scanned.failed.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(scanned)
+    scanned
 }
 
 /// Groups tracks into albums and decides every track; decisions come back in
@@ -122,9 +121,10 @@ pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
 
 fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
     let started = Instant::now();
-    let scanned = walk_and_read(&config.input, config.progress)?;
+    let pool = thread_pool(config.input.threads)?;
+    let scanned = walk_and_read(&config.input, config.progress, &pool);
     let read_done = Instant::now();
-    let decisions = thread_pool(config.input.threads)?.install(|| decide_all(&scanned.tracks, &config.rules));
+    let decisions = pool.install(|| decide_all(&scanned.tracks, &config.rules));
     let classify_done = Instant::now();
 
     let stdout = io::stdout().lock();
