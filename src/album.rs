@@ -49,7 +49,7 @@ fn normalized(text: Option<&str>) -> String {
 
 /// Groups tracks into albums, in the order of their first track.
 pub fn group(tracks: &[Track]) -> Vec<Album> {
-    let mut by_key: BTreeMap<(PathBuf, String), Vec<usize>> = BTreeMap::new();
+    let mut by_key: std::collections::HashMap<(PathBuf, String), Vec<usize>> = std::collections::HashMap::new();
     for (index, track) in tracks.iter().enumerate() {
         let key = (release_dir(&track.path), normalized(track.tags.album.as_deref()));
         by_key.entry(key).or_default().push(index);

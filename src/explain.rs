@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::album;
-use crate::classify::{self, Axis, Decision, Scope, Signal};
+use crate::classify::{self, Axis, Decision, Signal};
 use crate::config::ExplainConfig;
 use crate::error::{Exit, FatalError};
 use crate::track::Track;
@@ -68,7 +68,7 @@ fn explain_album(out: &mut String, album: &album::Album, members: &[&Track], dec
     let _ = writeln!(out, "album: {title}\n  folder: {}  ({} tracks)", album.dir.display(), members.len());
     // Album-level signals are the same on every track that did not hit a rule.
     let first = &decisions[wanted[0]];
-    let shared: Vec<&Signal> = first.signals.iter().filter(|s| s.scope == Scope::Album).collect();
+    let shared: &[Signal] = &first.album_signals;
     let soundtrack: f32 = shared.iter().filter(|s| s.axis == Axis::Soundtrack).map(|s| s.weight).sum();
     let _ = writeln!(out, "  is it soundtrack music? prior -1.0, evidence {soundtrack:+.1}");
     for signal in shared.iter().filter(|s| s.axis == Axis::Soundtrack) {
@@ -90,7 +90,7 @@ fn explain_album(out: &mut String, album: &album::Album, members: &[&Track], dec
             let _ = writeln!(out, "     decided by user {rule}");
             continue;
         }
-        for signal in decision.signals.iter().filter(|s| s.scope == Scope::Track) {
+        for signal in &decision.track_signals {
             let _ = writeln!(out, "     {signal}");
         }
     }

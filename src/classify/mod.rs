@@ -15,6 +15,7 @@ mod signals;
 pub mod text;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -94,25 +95,57 @@ pub struct Decision {
     pub role: Role,
     /// 0 to 1.
     pub confidence: f64,
-    /// Every signal that fired for this track (album-level first).
-    pub signals: Vec<Signal>,
+    /// The album's signals, shared by all its tracks (one allocation per album).
+    pub album_signals: Arc<[Signal]>,
+    /// This track's own signals.
+    pub track_signals: Vec<Signal>,
     /// Set when a user rule decided the role.
     pub rule: Option<String>,
 }
 
+/// One reason, printed on demand so reports need not build strings first.
+#[derive(Debug, Clone, Copy)]
+pub enum Reason<'a> {
+    Rule(&'a str),
+    Signal(&'a Signal),
+    NoEvidence,
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Rule(rule) => write!(f, "user {rule}"),
+            Reason::Signal(signal) => signal.fmt(f),
+            Reason::NoEvidence => {
+                f.write_str("no soundtrack evidence (album title, releasetype, genre, folder, cue titles)")
+            }
+        }
+    }
+}
+
 impl Decision {
+    /// Every signal that fired, album-level first.
+    pub fn signals(&self) -> impl Iterator<Item = &Signal> {
+        self.album_signals.iter().chain(&self.track_signals)
+    }
+
     /// Short reasons for reports: the rule if one decided, else each signal
     /// that bears on the role (for `none`, only the soundtrack question does).
-    pub fn reasons(&self) -> Vec<String> {
+    pub fn reason_items(&self) -> Vec<Reason<'_>> {
         if let Some(rule) = &self.rule {
-            return vec![format!("user {rule}")];
+            return vec![Reason::Rule(rule)];
         }
         let relevant = |s: &&Signal| self.role != Role::None || s.axis == Axis::Soundtrack;
-        let reasons: Vec<String> = self.signals.iter().filter(relevant).map(Signal::to_string).collect();
+        let reasons: Vec<Reason<'_>> = self.signals().filter(relevant).map(Reason::Signal).collect();
         if reasons.is_empty() && self.role == Role::None {
-            return vec!["no soundtrack evidence (album title, releasetype, genre, folder, cue titles)".into()];
+            return vec![Reason::NoEvidence];
         }
         reasons
+    }
+
+    /// The reasons as text.
+    pub fn reasons(&self) -> Vec<String> {
+        self.reason_items().iter().map(Reason::to_string).collect()
     }
 }
 
@@ -130,6 +163,7 @@ pub fn classify(tracks: &[&Track], rules: &Rules) -> Vec<Decision> {
     let album = album_signals(tracks, rules);
     let soundtrack_sum = SOUNDTRACK_PRIOR + album.sum(Axis::Soundtrack);
     let album_score_sum = album.sum(Axis::Score);
+    let shared: Arc<[Signal]> = album.signals.clone().into();
     tracks
         .iter()
         .enumerate()
@@ -144,27 +178,28 @@ pub fn classify(tracks: &[&Track], rules: &Rules) -> Vec<Decision> {
                 return Decision {
                     role: rule.role,
                     confidence: 1.0,
-                    signals: Vec::new(),
+                    album_signals: Arc::from(Vec::new()),
+                    track_signals: Vec::new(),
                     rule: Some(rule.label.clone()),
                 };
             }
-            let mut signals = album.signals.clone();
+            let album_signals = Arc::clone(&shared);
             if soundtrack_sum <= 0.0 {
                 return Decision {
                     role: Role::None,
                     confidence: round(logistic(-soundtrack_sum)),
-                    signals,
+                    album_signals,
+                    track_signals: Vec::new(),
                     rule: None,
                 };
             }
             let own = track_signals(&album, index, track);
             let score_sum = album_score_sum + own.iter().map(|s| s.weight).sum::<f32>();
-            signals.extend(own);
             // A tie leans to score: on an album that is soundtrack music with no
             // sign of songs, the music is most often the composer's.
             let role = if score_sum >= 0.0 { Role::Score } else { Role::Song };
             let confidence = logistic(soundtrack_sum) * logistic(score_sum.abs());
-            Decision { role, confidence: round(confidence), signals, rule: None }
+            Decision { role, confidence: round(confidence), album_signals, track_signals: own, rule: None }
         })
         .collect()
 }

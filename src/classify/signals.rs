@@ -16,6 +16,10 @@ struct TrackView {
     artists: Vec<String>,
     composers: Vec<String>,
     lyrics: bool,
+    /// Title shapes, computed once: every signal below reads them.
+    cue: Option<Cue>,
+    song_shaped: bool,
+    classical: bool,
 }
 
 impl TrackView {
@@ -26,8 +30,12 @@ impl TrackView {
             names.dedup();
             names
         };
+        let title_words = text::words(&title);
         TrackView {
-            title_words: text::words(&title),
+            cue: text::cue(&title_words),
+            song_shaped: text::is_song_shaped(&title_words),
+            classical: text::is_classical_title(&title, &title_words),
+            title_words,
             title,
             artists: split_all(&track.tags.artist),
             composers: split_all(&track.tags.composer),
@@ -160,20 +168,20 @@ fn folder_signals(album: &mut AlbumSignals, tracks: &[&Track]) {
 }
 
 fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
-    let strong = album.views.iter().filter(|v| matches!(text::cue(&v.title_words), Some(Cue::Strong(_)))).count();
+    let strong = album.views.iter().filter(|v| matches!(v.cue, Some(Cue::Strong(_)))).count();
     if strong > 0 {
         // The smallest title, not the first, so the reason does not depend on file order.
         let example = album
             .views
             .iter()
-            .filter(|v| matches!(text::cue(&v.title_words), Some(Cue::Strong(_))))
+            .filter(|v| matches!(v.cue, Some(Cue::Strong(_))))
             .map(|v| v.title.as_str())
             .min()
             .unwrap_or_default();
         let value = format!("{strong} cue title(s), e.g. \"{example}\"");
         album.push(Axis::Soundtrack, "film cues", value, 1.5);
     }
-    let classical = album.views.iter().filter(|v| text::is_classical_title(&v.title, &v.title_words)).count();
+    let classical = album.views.iter().filter(|v| v.classical).count();
     if classical * 5 >= n * 2 && classical >= 1 {
         let value = format!("{classical} of {n} titles are concert works");
         if album.says_soundtrack {
@@ -183,7 +191,7 @@ fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
             album.push(Axis::Soundtrack, "classical works", value, -4.0);
         }
     }
-    let song_titles = album.views.iter().filter(|v| text::is_song_shaped(&v.title_words)).count();
+    let song_titles = album.views.iter().filter(|v| v.song_shaped).count();
     if n >= 4 && song_titles * 5 >= n * 2 {
         album.push(Axis::Score, "song-like titles", format!("{song_titles} of {n} titles"), -1.0);
     }
@@ -220,7 +228,7 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
     let views = std::mem::take(&mut album.views);
     let song_shaped = |name: &str| {
         let theirs: Vec<&TrackView> = views.iter().filter(|v| v.artists.iter().any(|a| a == name)).collect();
-        let shaped = theirs.iter().filter(|v| text::is_song_shaped(&v.title_words)).count();
+        let shaped = theirs.iter().filter(|v| v.song_shaped).count();
         shaped * 2 >= theirs.len().max(1)
     };
     let mut leads: Vec<String> = Vec::new();
@@ -321,7 +329,7 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     if view.lyrics {
         push("lyrics", "present".into(), -2.0);
     }
-    match text::cue(&view.title_words) {
+    match view.cue {
         Some(Cue::Strong(p)) => push("cue title", p.to_string(), 1.5),
         Some(Cue::Weak(p)) => push("cue-like title", p.to_string(), 0.5),
         None => {}

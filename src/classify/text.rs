@@ -26,7 +26,28 @@ pub fn words(text: &str) -> String {
 
 /// The first phrase of `phrases` found in `normalized` (from [`words`]).
 pub fn find_phrase<'p>(normalized: &str, phrases: impl IntoIterator<Item = &'p str>) -> Option<&'p str> {
-    phrases.into_iter().find(|p| normalized.contains(&format!(" {} ", p.trim())))
+    let tokens: Vec<&str> = normalized.split_ascii_whitespace().collect();
+    phrases.into_iter().find(|p| phrase_ends(&tokens, p).next().is_some())
+}
+
+/// The token index just after each whole-word occurrence of `phrase` in
+/// `tokens`. Runs for every phrase on every title of a library: comparing
+/// short words is far cheaper than setting up a substring search each time.
+pub fn phrase_ends<'a>(tokens: &'a [&'a str], phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let first = phrase.split_ascii_whitespace().next().unwrap_or("");
+    (0..tokens.len()).filter_map(move |start| {
+        if first.is_empty() || tokens[start] != first {
+            return None;
+        }
+        let mut at = start;
+        for word in phrase.split_ascii_whitespace() {
+            if tokens.get(at) != Some(&word) {
+                return None;
+            }
+            at += 1;
+        }
+        Some(at)
+    })
 }
 
 /// Album-title phrases that mean the composer's score.
@@ -247,15 +268,12 @@ const MOVEMENT_WORDS: &[&str] = &[
 /// number ("Op. 67", "BWV 988", "K. 626", "Hob. I:94"), a form with a number
 /// ("Symphony No. 5"), or a numbered movement with a tempo ("I. Allegro").
 pub fn is_classical_title(title: &str, title_words: &str) -> bool {
+    let tokens: Vec<&str> = title_words.split_ascii_whitespace().collect();
     let catalogue = CLASSICAL_MARKS.iter().any(|mark| {
-        let needle = format!(" {mark} ");
-        title_words.match_indices(&needle).any(|(at, _)| {
-            let after = &title_words[at + needle.len()..];
+        phrase_ends(&tokens, mark).any(|end| {
+            let after = tokens.get(end).copied().unwrap_or("");
             // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
-            mark.contains(' ')
-                || mark.len() > 3
-                || after.starts_with(|c: char| c.is_ascii_digit())
-                || after.starts_with("i ")
+            mark.contains(' ') || mark.len() > 3 || after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"
         })
     });
     catalogue || has_numbered_movement(title)
@@ -270,7 +288,8 @@ fn has_numbered_movement(title: &str) -> bool {
             && number.len() <= 5
             && (number.chars().all(|c| matches!(c, 'I' | 'V' | 'X')) || number.chars().all(|c| c.is_ascii_digit()));
         let rest = words(rest);
-        numeral && MOVEMENT_WORDS.iter().any(|w| rest.starts_with(&format!(" {w} ")))
+        let tokens: Vec<&str> = rest.split_ascii_whitespace().collect();
+        numeral && MOVEMENT_WORDS.iter().any(|w| phrase_ends(&tokens, w).next() == Some(w.split(' ').count()))
     })
 }
 
@@ -316,26 +335,29 @@ pub fn is_various(name: &str) -> bool {
 /// Splits a credit into names: "Hans Zimmer & James Newton Howard",
 /// "College feat. Electric Youth", "A; B", "A / B", "A, B".
 pub fn split_names(credit: &str) -> Vec<String> {
-    let mut text = format!(" {} ", credit.to_lowercase());
-    for sep in [
-        " feat. ",
-        " feat ",
-        " ft. ",
-        " featuring ",
-        " with ",
-        " & ",
-        " and ",
-        " x ",
-        " vs. ",
-        " vs ",
-        ";",
-        "/",
-        ",",
-        "+",
-    ] {
-        text = text.replace(sep, "\u{1}");
+    const SEPARATOR_WORDS: &[&str] = &["feat.", "feat", "ft.", "featuring", "with", "&", "and", "x", "vs.", "vs"];
+    let lower = credit.to_lowercase();
+    let mut names = Vec::new();
+    // One pass: punctuation separators split parts, separator words split within them.
+    for part in lower.split([';', '/', ',', '+']) {
+        let mut name = String::new();
+        for word in part.split_whitespace() {
+            if SEPARATOR_WORDS.contains(&word) {
+                if !name.is_empty() {
+                    names.push(std::mem::take(&mut name));
+                }
+            } else {
+                if !name.is_empty() {
+                    name.push(' ');
+                }
+                name.push_str(word);
+            }
+        }
+        if !name.is_empty() {
+            names.push(name);
+        }
     }
-    text.split('\u{1}').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+    names
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! save (unknown Vorbis/APE/RIFF fields, keys without an `ItemKey` such as
 //! reeltag's own `SOUNDTRACK_ROLE`, pictures not read). This layer keeps the
 //! concrete lofty file (`MpegFile`, `FlacFile`...), edits only the items of the
-//! field being set in the format's *primary* tag, and writes only the tags it
-//! changed:
+//! field being set in the format's *primary* tag, and writes only that tag (plus
+//! ID3v1 when `set` changed it):
 //!
 //! | format | primary tag | also kept in step |
 //! |---|---|---|
@@ -247,8 +247,8 @@ impl NativeFile {
 
         file.rewind()?;
         match &self.file {
-            // FlacFile::save_to writes the Vorbis comments together with the
-            // PICTURE blocks (its own `save_to` drops no block it did not read).
+            // FlacFile::save_to rewrites the VORBIS_COMMENT and PICTURE blocks (the
+            // pictures as read) and keeps every other metadata block as it is.
             Concrete::Flac(f) => f.save_to(file, write)?,
             Concrete::Vorbis(f) => f.save_to(file, write)?,
             Concrete::Opus(f) => f.save_to(file, write)?,

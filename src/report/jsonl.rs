@@ -19,9 +19,11 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{Report, Row};
-use crate::classify::Decision;
+use serde::Serialize;
+
+use crate::classify::{Decision, Reason, Role};
 use crate::error::FileError;
-use crate::track::Track;
+use crate::track::{Tags, Track};
 
 pub struct JsonlReport<'w> {
     out: Box<dyn Write + 'w>,
@@ -33,17 +35,51 @@ impl<'w> JsonlReport<'w> {
     }
 }
 
+/// A read file's record, serialized straight from borrowed data: the key
+/// order is the contract's, and no JSON tree is built per file.
+#[derive(Serialize)]
+struct TrackRecord<'a> {
+    path: std::borrow::Cow<'a, str>,
+    format: &'a str,
+    tag_types: &'a [&'static str],
+    tags: &'a Tags,
+    role: Role,
+    confidence: f64,
+    reasons: Reasons<'a>,
+}
+
+/// Serializes each reason straight from its `Display`, with no string built first.
+struct Reasons<'a>(&'a Decision);
+
+impl Serialize for Reasons<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct AsStr<'r>(Reason<'r>);
+        impl Serialize for AsStr<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0)
+            }
+        }
+        s.collect_seq(self.0.reason_items().into_iter().map(AsStr))
+    }
+}
+
+impl<'a> TrackRecord<'a> {
+    fn new(track: &'a Track, decision: &'a Decision) -> Self {
+        TrackRecord {
+            path: track.path.to_string_lossy(),
+            format: track.format,
+            tag_types: &track.tag_types,
+            tags: &track.tags,
+            role: decision.role,
+            confidence: decision.confidence,
+            reasons: Reasons(decision),
+        }
+    }
+}
+
 /// The JSON object of a file that was read.
 pub fn track_record(track: &Track, decision: &Decision) -> Value {
-    json!({
-        "path": track.path.to_string_lossy(),
-        "format": track.format,
-        "tag_types": track.tag_types,
-        "tags": track.tags,
-        "role": decision.role,
-        "confidence": decision.confidence,
-        "reasons": decision.reasons(),
-    })
+    serde_json::to_value(TrackRecord::new(track, decision)).expect("a record always serializes")
 }
 
 /// The JSON object of a file that failed.
@@ -53,11 +89,10 @@ pub fn error_record(err: &FileError) -> Value {
 
 impl Report for JsonlReport<'_> {
     fn record(&mut self, row: &Row<'_>) -> io::Result<()> {
-        let value = match row {
-            Row::Track { track, decision } => track_record(track, decision),
-            Row::Failed(err) => error_record(err),
-        };
-        serde_json::to_writer(&mut self.out, &value)?;
+        match row {
+            Row::Track { track, decision } => serde_json::to_writer(&mut self.out, &TrackRecord::new(track, decision))?,
+            Row::Failed(err) => serde_json::to_writer(&mut self.out, &error_record(err))?,
+        }
         self.out.write_all(b"\n")
     }
 
