@@ -137,6 +137,14 @@ pub fn apply_file(
     for change in changes {
         tags.set(change.field, &change.new, &native);
     }
+    let losses = tags.id3v2_write_losses(&native);
+    if !losses.is_empty() {
+        return Err(fail(
+            path,
+            format!("an ID3v2.3 tag cannot keep these frames: {}", losses.join(", ")),
+            "skipped so nothing is lost; --id3v24 writes ID3v2.4, which keeps them",
+        ));
+    }
     tags.save_to(&mut out, &native).map_err(|e| FileError::new(path, Stage::Write, &e))?;
     if options.preserve_mtime
         && let Ok(mtime) = meta.modified()

@@ -38,7 +38,7 @@ fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
     let before = Stamp::read(path).map_err(|e| err(&e))?;
     let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
-    let native = match NativeFile::read_from(&mut file) {
+    let native = match NativeFile::read_for_planning(&mut file) {
         Ok(native) => native,
         // Not audio and not named like audio: skipped, as a scan does.
         Err(e) if e.is_unknown_format() && !has_audio_extension(path) => return Ok(None),
@@ -107,10 +107,12 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         }
     }
     failed.extend(walked.errors);
-    let tracks: Vec<Track> = reads.iter().map(|r| r.track.clone()).collect();
+    // Split so classification borrows the tracks without a copy of each.
+    let (tracks, states): (Vec<Track>, Vec<(Values, Stamp)>) =
+        reads.into_iter().map(|r| (r.track, (r.values, r.stamp))).unzip();
     let decisions = pool.install(|| crate::decide_all(&tracks, &config.rules));
     let roles: Vec<Role> = decisions.iter().map(|d| d.role).collect();
-    let plans = plan_all(&tracks, &reads, &roles, &config.rules.plan);
+    let plans = pool.install(|| plan_all(&tracks, &states, &roles, &config.rules.plan));
 
     let journal = if config.dry_run || plans.iter().all(Vec::is_empty) {
         None
@@ -127,22 +129,26 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     let statuses: Vec<Status> = match &journal {
         None => plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect(),
         Some(journal) => pool.install(|| {
-            reads
+            tracks
                 .par_iter()
+                .zip(&states)
                 .zip(&plans)
-                .map(|(read, changes)| {
+                .map(|((track, (_, stamp)), changes)| {
                     if changes.is_empty() {
                         return Status::Unchanged;
                     }
                     if INTERRUPTED.load(Ordering::SeqCst) {
                         return Status::Failed(FileError::with_message(
-                            &read.track.path,
+                            &track.path,
                             Stage::Write,
                             "interrupted before this file",
                             Some("run reeltag tag again"),
                         ));
                     }
-                    match apply_file(&read.track.path, read.stamp, changes, &config.apply, journal) {
+                    let path = &track.path;
+                    let written =
+                        crate::read::guarded(path, || apply_file(path, *stamp, changes, &config.apply, journal));
+                    match written {
                         Ok(_) => Status::Written,
                         Err(e) => Status::Failed(e),
                     }
@@ -158,14 +164,14 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         for err in &failed {
             report.failed_read(err)?;
         }
-        for ((read, changes), (status, role)) in reads.iter().zip(&plans).zip(statuses.iter().zip(&roles)) {
+        for ((track, changes), (status, role)) in tracks.iter().zip(&plans).zip(statuses.iter().zip(&roles)) {
             match status {
                 Status::Unchanged => counts.unchanged += 1,
                 Status::Planned => counts.to_change += 1,
                 Status::Written => counts.written += 1,
                 Status::Failed(_) => counts.failed += 1,
             }
-            report.record(&PlanRow { path: &read.track.path, role: Some(*role), changes, status })?;
+            report.record(&PlanRow { path: &track.path, role: Some(*role), changes, status })?;
         }
         report.finish()
     })();
@@ -229,15 +235,27 @@ fn read_all(pool: &rayon::ThreadPool, paths: &[PathBuf], progress: bool) -> (Vec
     (reads, failed, skipped)
 }
 
-fn plan_all(tracks: &[Track], reads: &[Read], roles: &[Role], options: &crate::plan::PlanOptions) -> Vec<Vec<Change>> {
+fn plan_all(
+    tracks: &[Track],
+    states: &[(Values, Stamp)],
+    roles: &[Role],
+    options: &crate::plan::PlanOptions,
+) -> Vec<Vec<Change>> {
+    let albums = crate::album::group(tracks);
+    let per_album: Vec<Vec<Vec<Change>>> = albums
+        .par_iter()
+        .map(|album| {
+            let inputs: Vec<PlanInput<'_>> = album
+                .tracks
+                .iter()
+                .map(|&i| PlanInput { path: &tracks[i].path, values: &states[i].0, role: roles[i] })
+                .collect();
+            plan_album(&inputs, options)
+        })
+        .collect();
     let mut plans: Vec<Vec<Change>> = vec![Vec::new(); tracks.len()];
-    for album in crate::album::group(tracks) {
-        let inputs: Vec<PlanInput<'_>> = album
-            .tracks
-            .iter()
-            .map(|&i| PlanInput { path: &tracks[i].path, values: &reads[i].values, role: roles[i] })
-            .collect();
-        for (&i, changes) in album.tracks.iter().zip(plan_album(&inputs, options)) {
+    for (album, changes) in albums.iter().zip(per_album) {
+        for (&i, changes) in album.tracks.iter().zip(changes) {
             plans[i] = changes;
         }
     }

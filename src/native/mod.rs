@@ -113,6 +113,8 @@ pub struct NativeFile {
     id3_chunk_lowercase: bool,
     /// FLAC: the version of an ID3v2 tag in front of the stream (never written).
     flac_id3v2: Option<Id3v2Version>,
+    /// Whether pictures were read; saving a file read without them would delete them.
+    pictures_loaded: bool,
 }
 
 impl NativeFile {
@@ -120,7 +122,17 @@ impl NativeFile {
     ///
     /// Properties are not read; cover art is, so that pictures survive a save.
     pub fn read_from(file: &mut File) -> Result<NativeFile, FileParseError> {
-        let mut options = ParseOptions::new().read_properties(false).read_cover_art(true);
+        Self::read_with(file, true)
+    }
+
+    /// Reads only what planning needs: no pictures, so large covers cost
+    /// nothing. A file read this way refuses to be saved (it would lose them).
+    pub fn read_for_planning(file: &mut File) -> Result<NativeFile, FileParseError> {
+        Self::read_with(file, false)
+    }
+
+    fn read_with(file: &mut File, pictures: bool) -> Result<NativeFile, FileParseError> {
+        let mut options = ParseOptions::new().read_properties(false).read_cover_art(pictures);
         file.rewind()?;
         let mut reader = BufReader::new(file);
         let probe = Probe::new(&mut reader).options(options).guess_file_type()?;
@@ -163,7 +175,13 @@ impl NativeFile {
             FileType::Wav | FileType::Aiff => id3v2::chunk_is_lowercase(&mut reader)?,
             _ => false,
         };
-        let mut native = NativeFile { file: concrete, id3v1_dirty: false, id3_chunk_lowercase, flac_id3v2 };
+        let mut native = NativeFile {
+            file: concrete,
+            id3v1_dirty: false,
+            id3_chunk_lowercase,
+            flac_id3v2,
+            pictures_loaded: pictures,
+        };
         if let Some(tag) = native.id3v2_mut() {
             id3v2::clear_unwritable_flags(tag);
         }
@@ -232,6 +250,9 @@ impl NativeFile {
 
     /// Writes the tags into `file`, an open read+write handle on a copy of the file.
     pub fn save_to(&self, file: &mut File, options: &NativeOptions) -> Result<(), FileEncodingError> {
+        if !self.pictures_loaded {
+            return Err(std::io::Error::other("read without pictures (for planning); refusing to save").into());
+        }
         let losses = self.id3v2_write_losses(options);
         if !losses.is_empty() {
             let message = format!(

@@ -49,13 +49,22 @@ impl Default for Normalize {
 
 /// Applies the text rules (control characters, NFC, whitespace) to one value.
 pub fn text(value: &str, rules: &Normalize) -> String {
+    // Nearly every tag value is already clean; checking is far cheaper than rebuilding.
+    let clean_ascii = value.bytes().all(|b| (0x21..0x7f).contains(&b) || b == b' ')
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.contains("  ");
+    if clean_ascii {
+        return value.to_string();
+    }
     // Tabs and newlines are whitespace, not junk: they become spaces.
     let mut out: String = if rules.control_chars {
         value.chars().filter(|c| c.is_whitespace() || !c.is_control()).collect()
     } else {
         value.to_string()
     };
-    if rules.unicode_nfc {
+    if rules.unicode_nfc && unicode_normalization::is_nfc_quick(out.chars()) != unicode_normalization::IsNormalized::Yes
+    {
         out = out.nfc().collect();
     }
     if rules.whitespace {
