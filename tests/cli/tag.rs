@@ -328,3 +328,71 @@ fn ctrl_c_stops_cleanly() {
     now.assert_code(0);
     assert!(walk(&root).iter().all(|p| !p.to_string_lossy().contains("reeltag-tmp")), "temp files left");
 }
+
+/// A disk that fills up mid-batch: the files that do not fit fail cleanly,
+/// every original stays whole and readable, and no temporary file is left.
+/// Needs root to mount a small tmpfs; skips with a message otherwise.
+#[test]
+fn a_full_disk_fails_files_cleanly() {
+    let dir = temp();
+    let mount = dir.path().join("small");
+    fs::create_dir_all(&mount).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=400k", "tmpfs"])
+        .arg(&mount)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs (needs root)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&mount);
+    let root = mount.join("lib");
+    // Copy albums until the disk is nearly full.
+    let mut copies = 0;
+    loop {
+        let target = root.join(format!("copy{copies}"));
+        let ok = std::panic::catch_unwind(|| copy_dir(&fixtures().join("library"), &target)).is_ok();
+        if !ok {
+            let _ = fs::remove_dir_all(&target);
+            break;
+        }
+        copies += 1;
+    }
+    assert!(copies >= 1, "nothing fit on the small disk");
+    // Fill what is left: every temporary copy now runs out of space.
+    let filler = mount.join("filler");
+    {
+        use std::io::Write;
+        let mut f = fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let journal = dir.path().join("journal");
+    let original = tags_by_path(&root);
+    let before = snapshot(&root);
+    let run = tag(&root, &journal, &[]);
+    let records = run.by_path(&root);
+    let failed: Vec<_> = records.iter().filter(|(_, r)| r["status"] == "failed").collect();
+    assert!(!failed.is_empty(), "expected some files to fail on a full disk\n{run}");
+    assert_eq!(run.code, Some(1), "{run}");
+    for (path, record) in &failed {
+        assert!(record["error"].as_str().unwrap().contains("disk is full"), "{path}: {record}");
+        assert_eq!(before[*path], fs::read(root.join(path)).unwrap(), "{path}: a failed file changed");
+    }
+    let now = scan_jsonl(&root, &[]);
+    now.assert_code(0);
+    assert_eq!(now.by_path(&root).len(), original.len());
+    assert!(walk(&root).iter().all(|p| !p.to_string_lossy().contains("reeltag-tmp")), "temp files left");
+    eprintln!("full disk: {} copies, {} of {} files failed cleanly", copies, failed.len(), records.len());
+    // With room again, the same run goes through.
+    fs::remove_file(&filler).unwrap();
+    tag(&root, &journal, &[]).assert_code(0);
+}
