@@ -396,3 +396,37 @@ fn a_full_disk_fails_files_cleanly() {
     fs::remove_file(&filler).unwrap();
     tag(&root, &journal, &[]).assert_code(0);
 }
+
+/// A symlink's target is edited and the link stays a link; a file with two
+/// hard links is skipped with a message rather than split.
+#[test]
+fn links_are_kept() {
+    let (_dir, root, journal) = library();
+    let album = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)");
+    let outside = root.parent().unwrap().join("elsewhere");
+    fs::create_dir_all(&outside).unwrap();
+    // Track 3 becomes a link to a file outside the album folder.
+    let real = outside.join("03.flac");
+    fs::rename(album.join("03 Princess Leia's Theme.flac"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, album.join("03 Princess Leia's Theme.flac")).unwrap();
+    // Track 4 gets a second hard link.
+    fs::hard_link(album.join("04 The Desert and the Robot Auction.flac"), outside.join("04-link.flac")).unwrap();
+    let hard_before = fs::read(album.join("04 The Desert and the Robot Auction.flac")).unwrap();
+
+    // Without -L the link inside the album is not followed at all.
+    let run = tag(&root, &journal, &[]);
+    assert!(!run.stdout.contains("03 Princess"), "a link was followed without -L\n{run}");
+    let records = run.by_path(&root);
+    let hard = &records["John Williams/Star Wars (Original Motion Picture Soundtrack)/04 The Desert and the Robot Auction.flac"];
+    assert_eq!(hard["status"], "failed");
+    assert!(hard["error"].as_str().unwrap().contains("hard links"), "{hard}");
+    assert_eq!(fs::read(album.join("04 The Desert and the Robot Auction.flac")).unwrap(), hard_before);
+
+    // With -L the target is edited and the link is still a link.
+    let run = tag(&root, &journal, &["-L"]);
+    let link = album.join("03 Princess Leia's Theme.flac");
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced\n{run}");
+    let scanned = scan_jsonl(&outside, &[]);
+    let target = scanned.records().into_iter().find(|r| r["path"].as_str().unwrap().ends_with("03.flac")).unwrap();
+    assert_eq!(target["tags"]["grouping"], "Original Score", "the link's target was not tagged\n{run}");
+}
