@@ -47,13 +47,19 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Walked {
     for root in roots {
         walk_root(root, options, &mut walked);
     }
-    walked.candidates.sort();
-    walked.candidates.dedup();
+    // Several roots: their files interleave and may overlap.
+    if roots.len() > 1 {
+        walked.candidates.sort();
+        walked.candidates.dedup();
+    }
     walked
 }
 
 fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
-    let mut walker = WalkDir::new(root).follow_links(options.follow_links).follow_root_links(true);
+    // Sorting each folder's entries by name gives the same order as sorting
+    // all paths (component by component), without a global sort.
+    let mut walker =
+        WalkDir::new(root).follow_links(options.follow_links).follow_root_links(true).sort_by_file_name();
     if let Some(depth) = options.max_depth {
         walker = walker.max_depth(depth);
     }

@@ -75,17 +75,28 @@ pub struct Signal {
     /// The value that made it fire.
     pub value: String,
     pub weight: f32,
+    /// "name: value (direction ±weight)", as reports print it.
+    text: String,
 }
 
-impl fmt::Display for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let axis = match (self.axis, self.weight >= 0.0) {
+impl Signal {
+    /// A signal with its report text formatted once: album signals are shared
+    /// by every track, and reports print them for each.
+    pub fn new(scope: Scope, axis: Axis, name: &'static str, value: String, weight: f32) -> Signal {
+        let direction = match (axis, weight >= 0.0) {
             (Axis::Soundtrack, true) => "soundtrack",
             (Axis::Soundtrack, false) => "not soundtrack",
             (Axis::Score, true) => "score",
             (Axis::Score, false) => "song",
         };
-        write!(f, "{}: {} ({axis} {:+.1})", self.name, self.value, self.weight)
+        let text = format!("{name}: {value} ({direction} {weight:+.1})");
+        Signal { scope, axis, name, value, weight, text }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
     }
 }
 

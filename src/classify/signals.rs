@@ -61,7 +61,7 @@ impl AlbumSignals {
     }
 
     fn push(&mut self, axis: Axis, name: &'static str, value: impl Into<String>, weight: f32) {
-        self.signals.push(Signal { scope: Scope::Album, axis, name, value: value.into(), weight });
+        self.signals.push(Signal::new(Scope::Album, axis, name, value.into(), weight));
     }
 }
 
@@ -281,13 +281,7 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
         album.push(Axis::Score, "no lead", format!("{distinct_artists} artists, none leads the album"), -1.0);
     }
     if !why.is_empty() {
-        album.signals.push(Signal {
-            scope: Scope::Album,
-            axis: Axis::Score,
-            name: "lead",
-            value: why.join(", "),
-            weight: 0.0,
-        });
+        album.signals.push(Signal::new(Scope::Album, Axis::Score, "lead", why.join(", "), 0.0));
     }
     album.leads = leads;
     album.views = views;
@@ -298,7 +292,7 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     let view = &album.views[index];
     let mut out = Vec::new();
     let mut push = |name: &'static str, value: String, weight: f32| {
-        out.push(Signal { scope: Scope::Track, axis: Axis::Score, name, value, weight })
+        out.push(Signal::new(Scope::Track, Axis::Score, name, value, weight))
     };
 
     let lead_artist = view.artists.iter().find(|a| album.leads.contains(a));
