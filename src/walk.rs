@@ -58,8 +58,7 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Walked {
 fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
     // Sorting each folder's entries by name gives the same order as sorting
     // all paths (component by component), without a global sort.
-    let mut walker =
-        WalkDir::new(root).follow_links(options.follow_links).follow_root_links(true).sort_by_file_name();
+    let mut walker = WalkDir::new(root).follow_links(options.follow_links).follow_root_links(true).sort_by_file_name();
     if let Some(depth) = options.max_depth {
         walker = walker.max_depth(depth);
     }
