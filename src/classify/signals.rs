@@ -12,7 +12,6 @@ use crate::track::Track;
 #[derive(Debug, Clone)]
 struct TrackView {
     title: String,
-    title_words: String,
     artists: Vec<String>,
     composers: Vec<String>,
     lyrics: bool,
@@ -20,6 +19,8 @@ struct TrackView {
     cue: Option<Cue>,
     song_shaped: bool,
     classical: bool,
+    featuring: bool,
+    dialogue: bool,
 }
 
 impl TrackView {
@@ -31,11 +32,13 @@ impl TrackView {
             names
         };
         let title_words = text::words(&title);
+        let tokens = text::tokens(&title_words);
         TrackView {
-            cue: text::cue(&title_words),
-            song_shaped: text::is_song_shaped(&title_words),
-            classical: text::is_classical_title(&title, &title_words),
-            title_words,
+            cue: text::cue_in(&tokens),
+            song_shaped: text::is_song_shaped_in(&tokens),
+            classical: text::is_classical_title_in(&title, &tokens),
+            featuring: text::has_featuring_in(&tokens),
+            dialogue: text::is_dialogue_in(&tokens),
             title,
             artists: split_all(&track.tags.artist),
             composers: split_all(&track.tags.composer),
@@ -311,13 +314,13 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
             push("composed by someone else", view.composers.join(", "), -1.0);
         }
     }
-    if text::has_featuring(&view.title_words) {
+    if view.featuring {
         push("title credits a guest", "feat.".into(), -2.0);
     }
     if text::from_quote(&view.title) {
         push("title names another film", view.title.clone(), -2.0);
     }
-    if text::is_dialogue(&view.title_words) {
+    if view.dialogue {
         push("dialogue", view.title.clone(), -3.0);
     }
     if view.lyrics {

@@ -8,6 +8,22 @@ pub fn words(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     let mut last_space = true;
+    if text.is_ascii() {
+        // Most titles: a byte loop, no Unicode case tables.
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b.to_ascii_lowercase() as char);
+                last_space = false;
+            } else if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        }
+        if !last_space {
+            out.push(' ');
+        }
+        return out;
+    }
     for c in text.chars().flat_map(char::to_lowercase) {
         // Keep "no." and "op." distinguishable from words by keeping digits and letters only.
         if c.is_alphanumeric() {
@@ -27,7 +43,17 @@ pub fn words(text: &str) -> String {
 /// The first phrase of `phrases` found in `normalized` (from [`words`]).
 pub fn find_phrase<'p>(normalized: &str, phrases: impl IntoIterator<Item = &'p str>) -> Option<&'p str> {
     let tokens: Vec<&str> = normalized.split_ascii_whitespace().collect();
-    phrases.into_iter().find(|p| phrase_ends(&tokens, p).next().is_some())
+    find_phrase_in(&tokens, phrases)
+}
+
+/// [`find_phrase`] on a title already split into tokens.
+pub fn find_phrase_in<'p>(tokens: &[&str], phrases: impl IntoIterator<Item = &'p str>) -> Option<&'p str> {
+    phrases.into_iter().find(|p| phrase_ends(tokens, p).next().is_some())
+}
+
+/// A normalized title's words, split once for all the shape checks.
+pub fn tokens(normalized: &str) -> Vec<&str> {
+    normalized.split_ascii_whitespace().collect()
 }
 
 /// The token index just after each whole-word occurrence of `phrase` in
@@ -158,13 +184,18 @@ pub enum Cue {
 /// Whether a track title looks like a film cue: "Main Title", "End Credits",
 /// a reel number such as "1M1" or "4m12".
 pub fn cue(title_words: &str) -> Option<Cue> {
-    if let Some(p) = find_phrase(title_words, STRONG_CUES.iter().copied()) {
+    cue_in(&tokens(title_words))
+}
+
+/// [`cue`] on tokens.
+pub fn cue_in(tokens: &[&str]) -> Option<Cue> {
+    if let Some(p) = find_phrase_in(tokens, STRONG_CUES.iter().copied()) {
         return Some(Cue::Strong(p));
     }
-    if title_words.split_whitespace().any(is_reel_number) {
+    if tokens.iter().any(|t| is_reel_number(t)) {
         return Some(Cue::Strong("reel number"));
     }
-    find_phrase(title_words, WEAK_CUES.iter().copied()).map(Cue::Weak)
+    find_phrase_in(tokens, WEAK_CUES.iter().copied()).map(Cue::Weak)
 }
 
 /// "1m1", "4m12", "2m3a": reel then M then cue number.
@@ -181,7 +212,12 @@ fn is_reel_number(word: &str) -> bool {
 
 /// Whether a title credits a guest performer: "feat.", "ft.", "featuring".
 pub fn has_featuring(title_words: &str) -> bool {
-    find_phrase(title_words, ["feat", "ft", "featuring"]).is_some()
+    has_featuring_in(&tokens(title_words))
+}
+
+/// [`has_featuring`] on tokens.
+pub fn has_featuring_in(tokens: &[&str]) -> bool {
+    find_phrase_in(tokens, ["feat", "ft", "featuring"]).is_some()
 }
 
 /// Whether a title names the film a song comes from: `(From "Frozen")`.
@@ -202,12 +238,17 @@ const SONG_WORDS: &[&str] = &[
 
 /// Whether a title reads like a song's.
 pub fn is_song_shaped(title_words: &str) -> bool {
-    find_phrase(title_words, SONG_WORDS.iter().copied()).is_some()
+    is_song_shaped_in(&tokens(title_words))
+}
+
+/// [`is_song_shaped`] on tokens.
+pub fn is_song_shaped_in(tokens: &[&str]) -> bool {
+    find_phrase_in(tokens, SONG_WORDS.iter().copied()).is_some()
 }
 
 /// Whether a title marks spoken dialogue.
-pub fn is_dialogue(title_words: &str) -> bool {
-    find_phrase(title_words, ["dialogue", "dialog"]).is_some()
+pub fn is_dialogue_in(tokens: &[&str]) -> bool {
+    find_phrase_in(tokens, ["dialogue", "dialog"]).is_some()
 }
 
 const CLASSICAL_MARKS: &[&str] = &[
@@ -268,9 +309,13 @@ const MOVEMENT_WORDS: &[&str] = &[
 /// number ("Op. 67", "BWV 988", "K. 626", "Hob. I:94"), a form with a number
 /// ("Symphony No. 5"), or a numbered movement with a tempo ("I. Allegro").
 pub fn is_classical_title(title: &str, title_words: &str) -> bool {
-    let tokens: Vec<&str> = title_words.split_ascii_whitespace().collect();
+    is_classical_title_in(title, &tokens(title_words))
+}
+
+/// [`is_classical_title`] on tokens.
+pub fn is_classical_title_in(title: &str, tokens: &[&str]) -> bool {
     let catalogue = CLASSICAL_MARKS.iter().any(|mark| {
-        phrase_ends(&tokens, mark).any(|end| {
+        phrase_ends(tokens, mark).any(|end| {
             let after = tokens.get(end).copied().unwrap_or("");
             // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
             mark.contains(' ') || mark.len() > 3 || after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"
