@@ -34,7 +34,8 @@ pub fn disc_from_folder(name: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-fn release_dir(path: &Path) -> PathBuf {
+/// The folder an album lives in: a file's folder, or its parent for `CD1`-style disc folders.
+pub fn release_dir(path: &Path) -> PathBuf {
     let folder = path.parent().unwrap_or(Path::new(""));
     let is_disc = folder.file_name().and_then(|n| n.to_str()).is_some_and(|n| disc_from_folder(n).is_some());
     match (is_disc, folder.parent()) {

@@ -178,9 +178,6 @@ pub struct ScanArgs {
     /// No progress bar and no summary line.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Print how long each stage took (walk+read, classify, report) on stderr.
-    #[arg(long)]
-    pub timings: bool,
 }
 
 #[derive(Debug, ClapArgs)]

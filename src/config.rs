@@ -58,8 +58,6 @@ pub struct ScanConfig {
     /// Show the progress bar and the summary line (stderr).
     pub progress: bool,
     pub quiet: bool,
-    /// Print each stage's duration on stderr.
-    pub timings: bool,
 }
 
 #[derive(Debug)]
@@ -122,7 +120,6 @@ impl Job {
                     format,
                     progress: env.stderr_is_terminal && !scan.quiet,
                     quiet: scan.quiet,
-                    timings: scan.timings,
                 })
             }
             Command::Explain(explain) => {

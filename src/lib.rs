@@ -21,6 +21,7 @@ mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+mod stream;
 pub mod tag;
 pub mod track;
 pub mod walk;
@@ -30,11 +31,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::classify::{Decision, Role};
+use crate::classify::Decision;
 use crate::config::{Input, Job, ScanConfig};
 use crate::error::{Exit, FatalError, FileError};
 use crate::read::ReadOutcome;
-use crate::report::Row;
 use crate::rules::Rules;
 use crate::track::Track;
 
@@ -122,68 +122,24 @@ pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
 fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
     let started = Instant::now();
     let pool = thread_pool(config.input.threads)?;
-    let scanned = walk_and_read(&config.input, config.progress, &pool);
-    let read_done = Instant::now();
-    let decisions = pool.install(|| decide_all(&scanned.tracks, &config.rules));
-    let classify_done = Instant::now();
-
     let stdout = io::stdout().lock();
     let mut report = report::printer(config.format, Box::new(io::BufWriter::new(stdout)));
-    let written = write_rows(&mut *report, &scanned, &decisions).and_then(|()| report.finish());
+    let (tally, written) = stream::scan(&config.input, &config.rules, &pool, &mut *report, config.progress);
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
         Err(e) => return Err(FatalError::Output(e)),
         Ok(()) => {}
     }
-    if config.timings {
-        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
-        let now = Instant::now();
+    let seconds = started.elapsed().as_secs_f64();
+    if !config.quiet {
+        let files = tally.read + tally.failed;
+        let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
         eprintln!(
-            "reeltag: timings: walk+read {:.1} ms, group+classify {:.1} ms, report {:.1} ms",
-            ms(started, read_done),
-            ms(read_done, classify_done),
-            ms(classify_done, now)
+            "reeltag: {} read, {} skipped, {} failed in {seconds:.2} s ({rate:.0} files/s); score {}, song {}, none {}",
+            tally.read, tally.skipped, tally.failed, tally.score, tally.song, tally.none,
         );
     }
-    if !config.quiet {
-        eprintln!("{}", summary_line(&scanned, &decisions, started.elapsed().as_secs_f64()));
-    }
-    Ok(if scanned.failed.is_empty() { Exit::Success } else { Exit::SomeFailed })
-}
-
-/// Tracks and failures merged in path order.
-fn write_rows(report: &mut dyn report::Report, scanned: &Scanned, decisions: &[Decision]) -> io::Result<()> {
-    let mut tracks = scanned.tracks.iter().zip(decisions).peekable();
-    let mut failed = scanned.failed.iter().peekable();
-    loop {
-        let take_track = match (tracks.peek(), failed.peek()) {
-            (Some((track, _)), Some(err)) => track.path <= err.path,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return Ok(()),
-        };
-        if take_track {
-            let (track, decision) = tracks.next().expect("peeked");
-            report.record(&Row::Track { track, decision })?;
-        } else {
-            report.record(&Row::Failed(failed.next().expect("peeked")))?;
-        }
-    }
-}
-
-fn summary_line(scanned: &Scanned, decisions: &[Decision], seconds: f64) -> String {
-    let count = |role: Role| decisions.iter().filter(|d| d.role == role).count();
-    let files = scanned.tracks.len() + scanned.failed.len();
-    let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
-    format!(
-        "reeltag: {} read, {} skipped, {} failed in {seconds:.2} s ({rate:.0} files/s); score {}, song {}, none {}",
-        scanned.tracks.len(),
-        scanned.skipped,
-        scanned.failed.len(),
-        count(Role::Score),
-        count(Role::Song),
-        count(Role::None),
-    )
+    Ok(if tally.failed == 0 { Exit::Success } else { Exit::SomeFailed })
 }
 
 /// Writes a fatal error the way every entry point does.
