@@ -7,24 +7,19 @@
 pub fn words(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
-    let mut last_space = true;
+    // Most titles are ASCII: a byte loop skips the Unicode case tables.
     if text.is_ascii() {
-        // Most titles: a byte loop, no Unicode case tables.
-        for b in text.bytes() {
-            if b.is_ascii_alphanumeric() {
-                out.push(b.to_ascii_lowercase() as char);
-                last_space = false;
-            } else if !last_space {
-                out.push(' ');
-                last_space = true;
-            }
-        }
-        if !last_space {
-            out.push(' ');
-        }
-        return out;
+        push_words(&mut out, text.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        push_words(&mut out, text.chars().flat_map(char::to_lowercase));
     }
-    for c in text.chars().flat_map(char::to_lowercase) {
+    out
+}
+
+/// Appends lowercase letters and digits, one space for each run of anything else.
+fn push_words(out: &mut String, chars: impl Iterator<Item = char>) {
+    let mut last_space = true;
+    for c in chars {
         // Keep "no." and "op." distinguishable from words by keeping digits and letters only.
         if c.is_alphanumeric() {
             out.push(c);
@@ -37,7 +32,6 @@ pub fn words(text: &str) -> String {
     if !last_space {
         out.push(' ');
     }
-    out
 }
 
 /// The first phrase of `phrases` found in `normalized` (from [`words`]).

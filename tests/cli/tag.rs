@@ -59,6 +59,17 @@ fn library() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, root, journal)
 }
 
+/// `copies` copies of the sample library in one temp folder (44 files each).
+fn library_copies(copies: usize) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = temp();
+    let root = dir.path().join("lib");
+    for copy in 0..copies {
+        copy_dir(&fixtures().join("library"), &root.join(format!("copy{copy}")));
+    }
+    let journal = dir.path().join("journal");
+    (dir, root, journal)
+}
+
 fn change<'v>(record: &'v Value, field: &str) -> Option<&'v Value> {
     record["changes"].as_array().unwrap().iter().find(|c| c["field"] == field)
 }
@@ -161,12 +172,7 @@ fn picture_bytes(path: &Path) -> Vec<Vec<u8>> {
 /// old or its new tags, and undo must restore them all.
 #[test]
 fn killed_runs_leave_every_file_old_or_new() {
-    let dir = temp();
-    let root = dir.path().join("lib");
-    for copy in 0..5 {
-        copy_dir(&fixtures().join("library"), &root.join(format!("copy{copy}")));
-    }
-    let journal = dir.path().join("journal");
+    let (_dir, root, journal) = library_copies(5);
     let original = tags_by_path(&root);
     assert!(original.len() >= 200, "{} files", original.len());
     let planned: BTreeMap<String, Value> = tag(&root, &journal, &["--dry-run"]).by_path(&root);
@@ -304,12 +310,7 @@ print(first(["TXXX:SOUNDTRACK_ROLE", "soundtrack_role", "SOUNDTRACK_ROLE", "----
 /// file is still whole.
 #[test]
 fn ctrl_c_stops_cleanly() {
-    let dir = temp();
-    let root = dir.path().join("lib");
-    for copy in 0..5 {
-        copy_dir(&fixtures().join("library"), &root.join(format!("copy{copy}")));
-    }
-    let journal = dir.path().join("journal");
+    let (_dir, root, journal) = library_copies(5);
     let child = reeltag()
         .arg("tag")
         .arg(&root)
