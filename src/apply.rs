@@ -81,8 +81,17 @@ fn audio_signature(path: &Path) -> Result<String, FileError> {
     ))
 }
 
+/// A tagged, verified copy waiting beside its original for the batch commit.
+pub struct Prepared {
+    path: PathBuf,
+    target: PathBuf,
+    temp: TempFile,
+    planned: Stamp,
+    changes: Vec<JournalChange>,
+}
+
 /// Writes `changes` into the file at `path`, which must still be as it was
-/// when planned (`planned`). Returns the new file's stamp.
+/// when planned (`planned`), through one batch of one. Returns the new stamp.
 pub fn apply_file(
     path: &Path,
     planned: Stamp,
@@ -90,6 +99,13 @@ pub fn apply_file(
     options: &ApplyOptions,
     journal: &Mutex<Journal>,
 ) -> Result<Stamp, FileError> {
+    let prepared = prepare(path, planned, changes, options)?;
+    commit(vec![prepared], journal).pop().expect("one result per prepared file").1
+}
+
+/// Copies the file beside itself, writes the tags into the copy and checks
+/// them. Nothing is fsynced yet: [`commit`] does that once for a whole batch.
+pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyOptions) -> Result<Prepared, FileError> {
     // A symlink's target is edited; the link itself stays a link.
     let target = fs::canonicalize(path).map_err(|e| io_fail(path, "cannot resolve the path", &e))?;
     let meta = fs::metadata(&target).map_err(|e| io_fail(path, "cannot read the file's metadata", &e))?;
@@ -110,7 +126,6 @@ pub fn apply_file(
             "replacing it would split the links; skipped",
         ));
     }
-    let dir = target.parent().unwrap_or(Path::new("."));
     let temp = TempFile(Some(temp_path(&target)));
     let temp_path = temp.0.clone().expect("set above");
     // create_new: never follow or overwrite something already at the temp name.
@@ -151,32 +166,98 @@ pub fn apply_file(
     {
         out.set_modified(mtime).map_err(|e| io_fail(path, "cannot keep the modification time", &e))?;
     }
-    out.sync_all().map_err(|e| io_fail(path, "cannot flush the new file to disk", &e))?;
     drop(out);
-
     verify(path, &target, &temp_path, changes)?;
+    let changes = changes.iter().map(JournalChange::from_change).collect();
+    Ok(Prepared { path: path.to_path_buf(), target, temp, planned, changes })
+}
 
-    let journal_changes: Vec<JournalChange> = changes.iter().map(JournalChange::from_change).collect();
-    {
-        let mut journal = journal.lock().unwrap_or_else(|p| p.into_inner());
-        journal
-            .record_durably(&[Entry::Intent { path: target.clone(), changes: journal_changes }])
-            .map_err(|e| io_fail(path, "cannot write the journal", &e))?;
+/// Makes a batch of prepared copies durable and swaps them in, in this order:
+/// the copies' data reaches the disk (one `syncfs` per file system), the old
+/// values of every file are journaled (one fsync), each copy is renamed over
+/// its original, and each folder is fsynced once. A crash anywhere leaves
+/// every original wholly old or wholly new, and the journal knows which may
+/// have changed. Results come back in the batch's order.
+pub fn commit(batch: Vec<Prepared>, journal: &Mutex<Journal>) -> Vec<(PathBuf, Result<Stamp, FileError>)> {
+    let mut results: Vec<(PathBuf, Result<Stamp, FileError>)> = Vec::with_capacity(batch.len());
+    let mut ready: Vec<Prepared> = Vec::with_capacity(batch.len());
+    let mut synced_devices: Vec<u64> = Vec::new();
+    for prepared in batch {
+        match sync_file_system(&prepared, &mut synced_devices) {
+            Ok(()) => ready.push(prepared),
+            Err(e) => results.push((prepared.path.clone(), Err(e))),
+        }
     }
-    // Last check: nobody wrote the original while we worked on the copy.
-    if Stamp::read(&target).ok() != Some(planned) {
-        return Err(fail(path, "the file changed while it was being tagged", "run reeltag again"));
+    let intents: Vec<Entry> =
+        ready.iter().map(|p| Entry::Intent { path: p.target.clone(), changes: p.changes.clone() }).collect();
+    let journaled = journal.lock().unwrap_or_else(|p| p.into_inner()).record_durably(&intents);
+    if let Err(e) = journaled {
+        for p in ready {
+            results.push((p.path.clone(), Err(io_fail(&p.path, "cannot write the journal", &e))));
+        }
+        return results;
     }
-    fs::rename(&temp_path, &target).map_err(|e| io_fail(path, "cannot replace the file", &e))?;
-    let mut temp = temp;
-    temp.0 = None;
-    sync_dir(dir).map_err(|e| io_fail(path, "cannot flush the folder", &e))?;
-    let stamp = Stamp::read(&target).map_err(|e| io_fail(path, "cannot read the new file's metadata", &e))?;
-    let mut journal = journal.lock().unwrap_or_else(|p| p.into_inner());
-    journal
-        .record(&[Entry::Done { path: target, size: stamp.size, mtime_ns: stamp.mtime_ns }])
-        .map_err(|e| io_fail(path, "cannot write the journal", &e))?;
-    Ok(stamp)
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut renamed: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for mut p in ready {
+        // Last check: nobody wrote the original while we worked on the copy.
+        if Stamp::read(&p.target).ok() != Some(p.planned) {
+            results.push((
+                p.path.clone(),
+                Err(fail(&p.path, "the file changed while it was being tagged", "run reeltag again")),
+            ));
+            continue;
+        }
+        let temp = p.temp.0.take().expect("a prepared file has its copy");
+        if let Err(e) = fs::rename(&temp, &p.target) {
+            p.temp.0 = Some(temp);
+            results.push((p.path.clone(), Err(io_fail(&p.path, "cannot replace the file", &e))));
+            continue;
+        }
+        let dir = p.target.parent().unwrap_or(Path::new(".")).to_path_buf();
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+        renamed.push((p.path, p.target));
+    }
+    for dir in &dirs {
+        // The renames are done; a failed folder fsync only weakens durability, so it is reported, not undone.
+        if let Err(e) = sync_dir(dir) {
+            eprintln!("reeltag: {}: cannot flush the folder: {e}", dir.display());
+        }
+    }
+    let mut done = Vec::new();
+    for (path, target) in renamed {
+        match Stamp::read(&target) {
+            Ok(stamp) => {
+                done.push(Entry::Done { path: target, size: stamp.size, mtime_ns: stamp.mtime_ns });
+                results.push((path, Ok(stamp)));
+            }
+            Err(e) => results.push((path.clone(), Err(io_fail(&path, "cannot read the new file's metadata", &e)))),
+        }
+    }
+    // `done` records only help undo tell "modified since"; they need no fsync of their own.
+    let _ = journal.lock().unwrap_or_else(|p| p.into_inner()).record(&done);
+    results
+}
+
+/// Flushes the file system holding a prepared copy, once per device per batch.
+fn sync_file_system(prepared: &Prepared, synced: &mut Vec<u64>) -> Result<(), FileError> {
+    let temp = prepared.temp.0.as_ref().expect("a prepared file has its copy");
+    let file = File::open(temp).map_err(|e| io_fail(&prepared.path, "cannot reopen the new file", &e))?;
+    let device = file.metadata().map_err(|e| io_fail(&prepared.path, "cannot read the new file", &e))?.dev();
+    if synced.contains(&device) {
+        return Ok(());
+    }
+    // SAFETY: syncfs only reads the descriptor, which `file` keeps open for the call.
+    let status = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&file)) };
+    if status != 0 {
+        // Without syncfs, fsync the copy itself.
+        file.sync_all().map_err(|e| io_fail(&prepared.path, "cannot flush the new file to disk", &e))?;
+        return Ok(());
+    }
+    synced.push(device);
+    Ok(())
 }
 
 /// Re-reads the written copy: planned values present, audio unchanged.

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::apply::apply_file;
+use crate::apply::{Prepared, apply_file, commit, prepare};
 use crate::classify::Role;
 use crate::config::{RunsConfig, TagConfig, UndoConfig};
 use crate::error::{Exit, FatalError, FileError, Stage};
@@ -128,33 +128,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     };
     let statuses: Vec<Status> = match &journal {
         None => plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect(),
-        Some(journal) => pool.install(|| {
-            tracks
-                .par_iter()
-                .zip(&states)
-                .zip(&plans)
-                .map(|((track, (_, stamp)), changes)| {
-                    if changes.is_empty() {
-                        return Status::Unchanged;
-                    }
-                    if INTERRUPTED.load(Ordering::SeqCst) {
-                        return Status::Failed(FileError::with_message(
-                            &track.path,
-                            Stage::Write,
-                            "interrupted before this file",
-                            Some("run reeltag tag again"),
-                        ));
-                    }
-                    let path = &track.path;
-                    let written =
-                        crate::read::guarded(path, || apply_file(path, *stamp, changes, &config.apply, journal));
-                    match written {
-                        Ok(_) => Status::Written,
-                        Err(e) => Status::Failed(e),
-                    }
-                })
-                .collect()
-        }),
+        Some(journal) => apply_in_batches(&pool, &tracks, &states, &plans, &config.apply, journal),
     };
 
     let mut counts = Counts { to_change: 0, unchanged: 0, written: 0, failed: failed.len() };
@@ -209,6 +183,68 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         return Ok(Exit::Interrupted);
     }
     Ok(if counts.failed > 0 { Exit::SomeFailed } else { Exit::Success })
+}
+
+/// Files per commit: one `syncfs` and one journal fsync cover them all.
+const BATCH: usize = 64;
+
+/// Applies every non-empty plan, a batch at a time: copies are prepared in
+/// parallel, then committed together. Ctrl-C lets the batch in flight finish.
+fn apply_in_batches(
+    pool: &rayon::ThreadPool,
+    tracks: &[Track],
+    states: &[(Values, Stamp)],
+    plans: &[Vec<Change>],
+    options: &crate::apply::ApplyOptions,
+    journal: &Mutex<Journal>,
+) -> Vec<Status> {
+    let mut statuses: Vec<Status> =
+        plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect();
+    let to_write: Vec<usize> = (0..plans.len()).filter(|&i| !plans[i].is_empty()).collect();
+    for batch in to_write.chunks(BATCH) {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            for &i in batch {
+                let err = FileError::with_message(
+                    &tracks[i].path,
+                    Stage::Write,
+                    "interrupted before this file",
+                    Some("run reeltag tag again"),
+                );
+                statuses[i] = Status::Failed(err);
+            }
+            continue;
+        }
+        let prepared: Vec<(usize, Result<Prepared, FileError>)> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&i| {
+                    let path = &tracks[i].path;
+                    (i, crate::read::guarded(path, || prepare(path, states[i].1, &plans[i], options)))
+                })
+                .collect()
+        });
+        let mut ready = Vec::new();
+        let mut ready_index = Vec::new();
+        for (i, result) in prepared {
+            match result {
+                Ok(p) => {
+                    ready.push(p);
+                    ready_index.push(i);
+                }
+                Err(e) => statuses[i] = Status::Failed(e),
+            }
+        }
+        let by_path: std::collections::HashMap<PathBuf, usize> =
+            ready_index.iter().map(|&i| (tracks[i].path.clone(), i)).collect();
+        for (path, result) in commit(ready, journal) {
+            let i = by_path[&path];
+            statuses[i] = match result {
+                Ok(_) => Status::Written,
+                Err(e) => Status::Failed(e),
+            };
+        }
+    }
+    statuses
 }
 
 fn read_all(pool: &rayon::ThreadPool, paths: &[PathBuf], progress: bool) -> (Vec<Read>, Vec<FileError>, usize) {
