@@ -10,6 +10,7 @@
 //! the whole old file or the whole new one.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::{Cursor, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -61,9 +62,8 @@ fn temp_path(target: &Path) -> PathBuf {
 }
 
 /// What a file is, as far as its audio goes: checked equal before and after a write.
-fn audio_signature(path: &Path) -> Result<String, FileError> {
-    let probe = lofty::probe::Probe::open(path)
-        .map_err(|e| FileError::new(path, Stage::Write, &e))?
+fn audio_signature(path: &Path, bytes: &[u8]) -> Result<String, FileError> {
+    let probe = lofty::probe::Probe::new(Cursor::new(bytes))
         .options(lofty::config::ParseOptions::new().read_tags(false).read_cover_art(false))
         .guess_file_type()
         .map_err(|e| FileError::new(path, Stage::Write, &e))?;
@@ -126,29 +126,12 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
             "replacing it would split the links; skipped",
         ));
     }
-    let temp = TempFile(Some(temp_path(&target)));
-    let temp_path = temp.0.clone().expect("set above");
-    // create_new: never follow or overwrite something already at the temp name.
-    let mut out = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&temp_path)
-        .map_err(|e| io_fail(path, "cannot create a temporary file beside it", &e))?;
-    let mut original = File::open(&target).map_err(|e| io_fail(path, "cannot open the file", &e))?;
-    std::io::copy(&mut original, &mut out).map_err(|e| io_fail(path, "cannot copy the file", &e))?;
-    drop(original);
-    out.set_permissions(meta.permissions()).map_err(|e| io_fail(path, "cannot copy permissions", &e))?;
-    // Ownership: the copy belongs to us; give it the original's owner when
-    // they differ (only root can), and refuse rather than change an owner.
-    let ours = out.metadata().map_err(|e| io_fail(path, "cannot read the temporary file", &e))?;
-    if (ours.uid(), ours.gid()) != (meta.uid(), meta.gid()) {
-        std::os::unix::fs::chown(&temp_path, Some(meta.uid()), Some(meta.gid()))
-            .map_err(|e| io_fail(path, "cannot keep the file's owner and group", &e))?;
-    }
-
+    // The whole edit happens in memory: one read of the original, lofty's
+    // rewrite in a buffer, the checks on that buffer, one write of the copy.
+    let original = fs::read(&target).map_err(|e| io_fail(path, "cannot read the file", &e))?;
     let native = options.native;
-    let mut tags = NativeFile::read_from(&mut out).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+    let mut buffer = Cursor::new(original.clone());
+    let mut tags = NativeFile::read_from(&mut buffer).map_err(|e| FileError::new(path, Stage::Write, &e))?;
     for change in changes {
         tags.set(change.field, &change.new, &native);
     }
@@ -160,14 +143,33 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
             "skipped so nothing is lost; --id3v24 writes ID3v2.4, which keeps them",
         ));
     }
-    tags.save_to(&mut out, &native).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+    tags.save_to(&mut buffer, &native).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+    let written = buffer.into_inner();
+    verify(path, &original, &written, changes)?;
+
+    let temp = TempFile(Some(temp_path(&target)));
+    let temp_path = temp.0.clone().expect("set above");
+    // create_new: never follow or overwrite something already at the temp name.
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp_path)
+        .map_err(|e| io_fail(path, "cannot create a temporary file beside it", &e))?;
+    out.write_all(&written).map_err(|e| io_fail(path, "cannot write the new file", &e))?;
+    out.set_permissions(meta.permissions()).map_err(|e| io_fail(path, "cannot copy permissions", &e))?;
+    // Ownership: the copy belongs to us; give it the original's owner when
+    // they differ (only root can), and refuse rather than change an owner.
+    let ours = out.metadata().map_err(|e| io_fail(path, "cannot read the temporary file", &e))?;
+    if (ours.uid(), ours.gid()) != (meta.uid(), meta.gid()) {
+        std::os::unix::fs::chown(&temp_path, Some(meta.uid()), Some(meta.gid()))
+            .map_err(|e| io_fail(path, "cannot keep the file's owner and group", &e))?;
+    }
     if options.preserve_mtime
         && let Ok(mtime) = meta.modified()
     {
         out.set_modified(mtime).map_err(|e| io_fail(path, "cannot keep the modification time", &e))?;
     }
     drop(out);
-    verify(path, &target, &temp_path, changes)?;
     let changes = changes.iter().map(JournalChange::from_change).collect();
     Ok(Prepared { path: path.to_path_buf(), target, temp, planned, changes })
 }
@@ -260,10 +262,9 @@ fn sync_file_system(prepared: &Prepared, synced: &mut Vec<u64>) -> Result<(), Fi
     Ok(())
 }
 
-/// Re-reads the written copy: planned values present, audio unchanged.
-fn verify(path: &Path, original: &Path, written: &Path, changes: &[Change]) -> Result<(), FileError> {
-    let mut file = File::open(written).map_err(|e| io_fail(path, "cannot re-read the new file", &e))?;
-    let tags = NativeFile::read_from(&mut file).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+/// Re-reads the written bytes: planned values present, audio unchanged.
+fn verify(path: &Path, original: &[u8], written: &[u8], changes: &[Change]) -> Result<(), FileError> {
+    let tags = NativeFile::read_from(&mut Cursor::new(written)).map_err(|e| FileError::new(path, Stage::Write, &e))?;
     for change in changes {
         let got = tags.get(change.field);
         if got != change.new {
@@ -274,7 +275,7 @@ fn verify(path: &Path, original: &Path, written: &Path, changes: &[Change]) -> R
             ));
         }
     }
-    if audio_signature(original)? != audio_signature(written)? {
+    if audio_signature(path, original)? != audio_signature(path, written)? {
         return Err(fail(
             path,
             "the audio changed while writing tags",

@@ -186,7 +186,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
 }
 
 /// Files per commit: one `syncfs` and one journal fsync cover them all.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 
 /// Applies every non-empty plan, a batch at a time: copies are prepared in
 /// parallel, then committed together. Ctrl-C lets the batch in flight finish.

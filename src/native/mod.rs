@@ -30,8 +30,9 @@ mod vorbis;
 #[cfg(test)]
 mod tests;
 
-use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
+
+use lofty::io::FileLike;
 
 use lofty::aac::AacFile;
 use lofty::ape::ApeFile;
@@ -121,17 +122,17 @@ impl NativeFile {
     /// Reads the concrete file from an open file; the format is detected from the content.
     ///
     /// Properties are not read; cover art is, so that pictures survive a save.
-    pub fn read_from(file: &mut File) -> Result<NativeFile, FileParseError> {
+    pub fn read_from<R: Read + Seek>(file: &mut R) -> Result<NativeFile, FileParseError> {
         Self::read_with(file, true)
     }
 
     /// Reads only what planning needs: no pictures, so large covers cost
     /// nothing. A file read this way refuses to be saved (it would lose them).
-    pub fn read_for_planning(file: &mut File) -> Result<NativeFile, FileParseError> {
+    pub fn read_for_planning<R: Read + Seek>(file: &mut R) -> Result<NativeFile, FileParseError> {
         Self::read_with(file, false)
     }
 
-    fn read_with(file: &mut File, pictures: bool) -> Result<NativeFile, FileParseError> {
+    fn read_with<R: Read + Seek>(file: &mut R, pictures: bool) -> Result<NativeFile, FileParseError> {
         let mut options = ParseOptions::new().read_properties(false).read_cover_art(pictures);
         file.rewind()?;
         let mut reader = BufReader::new(file);
@@ -249,7 +250,7 @@ impl NativeFile {
     }
 
     /// Writes the tags into `file`, an open read+write handle on a copy of the file.
-    pub fn save_to(&self, file: &mut File, options: &NativeOptions) -> Result<(), FileEncodingError> {
+    pub fn save_to<F: FileLike>(&self, file: &mut F, options: &NativeOptions) -> Result<(), FileEncodingError> {
         if !self.pictures_loaded {
             return Err(std::io::Error::other("read without pictures (for planning); refusing to save").into());
         }
@@ -288,7 +289,11 @@ impl NativeFile {
 }
 
 /// Writes one tag, if present, from the start of the file.
-fn save_tag<T: TagExt>(tag: Option<&T>, file: &mut File, write: WriteOptions) -> Result<(), FileEncodingError> {
+fn save_tag<T: TagExt, F: FileLike>(
+    tag: Option<&T>,
+    file: &mut F,
+    write: WriteOptions,
+) -> Result<(), FileEncodingError> {
     if let Some(tag) = tag {
         file.rewind()?;
         tag.save_to(file, write)?;
