@@ -395,7 +395,8 @@ fn undo_one(
     let back: Vec<Change> =
         back.iter().map(|c| Change { field: c.field, old: current(c), new: c.new.clone() }).collect();
     let back: Vec<Change> = back.into_iter().filter(|c| c.old != c.new && spec_writable(c.field)).collect();
-    apply_file(path, read.stamp, &back, &config.apply, journal.as_ref().expect("created above"))?;
+    let journal = journal.as_ref().expect("created above");
+    crate::read::guarded(path, || apply_file(path, read.stamp, &back, &config.apply, journal))?;
     Ok(true)
 }
 
