@@ -77,13 +77,8 @@ impl<'a> TrackRecord<'a> {
     }
 }
 
-/// The JSON object of a file that was read.
-pub fn track_record(track: &Track, decision: &Decision) -> Value {
-    serde_json::to_value(TrackRecord::new(track, decision)).expect("a record always serializes")
-}
-
 /// The JSON object of a file that failed.
-pub fn error_record(err: &FileError) -> Value {
+fn error_record(err: &FileError) -> Value {
     json!({ "path": err.path.to_string_lossy(), "error": err.describe() })
 }
 

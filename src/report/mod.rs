@@ -13,8 +13,6 @@ use crate::config::Format;
 use crate::error::FileError;
 use crate::track::Track;
 
-pub use jsonl::{error_record, track_record};
-
 /// One row of a report, in path order.
 #[derive(Debug, Clone, Copy)]
 pub enum Row<'a> {
