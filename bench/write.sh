@@ -18,8 +18,8 @@
 # alternate, so load from elsewhere on the machine hits all of them. Used copies of the
 # generated library are moved aside and deleted at the end, and a reeltag write run starts
 # at least S seconds after the last mass delete: ext4 without a journal (as here) skips
-# inodes freed in the last 60 s when it creates a file, so 20,000 just-deleted files make
-# creating reeltag's temporary files several times slower (see BENCHMARKS.md).
+# inodes freed in the last 60 s when it creates a file, so 20,000 just-deleted files slow
+# down creating reeltag's temporary files (a 7.4 s run took 10.1 s; see BENCHMARKS.md).
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     --no-big) big=0; shift ;;
     --settle) settle="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "write.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -76,6 +76,10 @@ mutagen_version=$(python3 -c 'import mutagen; print(mutagen.version_string)')
 
 log "building release binaries"
 cargo build --release --bins --examples >&2
+# What was built: the commit and whether the sources differed from it, taken now, since
+# others may commit while the benchmark runs.
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " + uncommitted src changes" || true)
 
 # --- libraries -----------------------------------------------------------
 # The same stamp as bench/scan.sh, so the two scripts share bench/out/lib-N.
@@ -284,6 +288,7 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 log "removing the copies"
 rm -rf "$copy" "$trash"
+sync # so the freed inodes age from now on (see settle), whatever runs next
 
 for f in "$times"/*.txt; do
   log "  $(basename "$f" .txt): $(tr '\n' ';' <"$f")"
@@ -328,8 +333,6 @@ vs_same=$(div "$r_tag" "$r_same")
 lib_bpf=$(div "$lib_bytes" "$files" %.0f)
 
 lofty_version=$(awk '/^name = "lofty"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " + uncommitted src changes" || true)
 report="$out/write-$files.md"
 {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), reeltag ${rev}${dirty}, lofty ${lofty_version}, mutagen ${mutagen_version}, $(python3 -V 2>&1), $(nproc) cores, $(uname -sr)"
@@ -358,6 +361,9 @@ report="$out/write-$files.md"
     r_big_mut=$(div "$(head -n 1 "$times/big_mutagen-written.txt")" "$(median "$times/big_mutagen.txt" 1)" %.2f)
     echo "- large files: reeltag at $(div "$r_big_tag" "$r_big_mut")× mutagen's files/s"
   fi
+  runs_of() { awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }' "$times/$1.txt"; }
+  echo "- the runs (wall s): scan $(runs_of scan); dry run $(runs_of dry); reeltag tag $(runs_of tag); mutagen $(runs_of mutagen); mutagen on reeltag's files $(runs_of mutagen_same)$(
+    [ "$big" = 1 ] && echo "; large files: reeltag tag $(runs_of big_tag), mutagen $(runs_of big_mutagen)")"
   for w in "${warnings[@]}"; do echo "- WARNING: $w"; done
   if awk -v l="${load_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
     echo "- WARNING: the machine was busy when timing started (load ${load_before%% *} on $(nproc) cores); timings are noisy"
