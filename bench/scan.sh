@@ -13,6 +13,8 @@
 # Libraries are generated into bench/out/lib-N once and reused while the
 # generator, the fixtures, N and the seed are unchanged. All timings are warm
 # cache: every tool gets one untimed run over the library first.
+# reeltag runs with --no-state: every run reads every file, as the floor does (re-runs
+# that use the state file are measured by bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,17 +101,17 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 # Warm-up and sanity checks: every tool once over its library, untimed.
 status=0
-lines=$("$reeltag" scan "$lib" --format jsonl -q | wc -l) || status=$?
+lines=$("$reeltag" scan "$lib" --format jsonl -q --no-state | wc -l) || status=$?
 if [ "$status" -ne 0 ] || [ "$lines" -ne "$files" ]; then
   log "WARNING: reeltag scan exited with $status and printed $lines lines for $files files"
-  "$reeltag" scan "$lib" --format jsonl >/dev/null 2>"$out/reeltag-stderr.txt" || true
+  "$reeltag" scan "$lib" --format jsonl --no-state >/dev/null 2>"$out/reeltag-stderr.txt" || true
   log "  its stderr is in $out/reeltag-stderr.txt: $(tail -n 1 "$out/reeltag-stderr.txt")"
   reeltag_ok=0
 else
   reeltag_ok=1
 fi
 log "floor warm-up: $("$floor" "$lib")"
-"$reeltag" scan "$exif_lib" --format jsonl -q >/dev/null || true
+"$reeltag" scan "$exif_lib" --format jsonl -q --no-state >/dev/null || true
 exiftool -j -r -fast2 "$exif_lib" >/dev/null 2>&1 || true
 
 rm -f "$out"/times-*.txt
@@ -117,9 +119,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # reeltag and the floor alternate, so a load spike from elsewhere hits both.
 for ((i = 1; i <= runs; i++)); do
   log "run $i/$runs: reeltag and floor on $files files, reeltag on $exif_files"
-  timed reeltag "$reeltag" scan "$lib" --format jsonl -q
+  timed reeltag "$reeltag" scan "$lib" --format jsonl -q --no-state
   timed floor "$floor" "$lib"
-  timed reeltag_small "$reeltag" scan "$exif_lib" --format jsonl -q
+  timed reeltag_small "$reeltag" scan "$exif_lib" --format jsonl -q --no-state
 done
 for ((i = 1; i <= exif_runs; i++)); do
   log "exiftool run $i/$exif_runs on $exif_files files"
@@ -165,9 +167,9 @@ report="$out/scan-$files.md"
   echo
   echo "| tool | files | median s | files/s | ratio to floor | speedup vs exiftool (per file) | CPU s (user+sys) | peak RSS MB |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  echo "| reeltag scan --format jsonl -q | $files | $t_reeltag | $r_reeltag | $ratio | ${speedup}× | $c_reeltag | $rss_reeltag |"
+  echo "| reeltag scan --format jsonl -q --no-state | $files | $t_reeltag | $r_reeltag | $ratio | ${speedup}× | $c_reeltag | $rss_reeltag |"
   echo "| lofty_floor | $files | $t_floor | $r_floor | 1.00 | ${floor_speedup}× | $c_floor | $rss_floor |"
-  echo "| reeltag scan --format jsonl -q | $exif_files | $t_reeltag_small | $r_reeltag_small | | ${speedup_small}× | $c_reeltag_small | $rss_reeltag_small |"
+  echo "| reeltag scan --format jsonl -q --no-state | $exif_files | $t_reeltag_small | $r_reeltag_small | | ${speedup_small}× | $c_reeltag_small | $rss_reeltag_small |"
   echo "| exiftool -j -r -fast2 | $exif_files | $t_exif | $r_exif | | 1× | $c_exif | $rss_exif |"
   echo
   echo "Median of $runs warm-cache runs (exiftool: $exif_runs). Load average before/after: $load_before / $load_after."

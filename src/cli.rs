@@ -167,11 +167,27 @@ pub enum FormatArg {
 }
 
 #[derive(Debug, ClapArgs)]
+pub struct StateArgs {
+    /// The state file that makes re-runs read only changed files
+    /// (default: $XDG_CACHE_HOME/reeltag/state.sqlite).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Read every file, ignoring what the state file holds (it is refreshed).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Neither read nor write a state file.
+    #[arg(long, conflicts_with_all = ["state", "no_cache"])]
+    pub no_state: bool,
+}
+
+#[derive(Debug, ClapArgs)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::apply::ApplyOptions;
-use crate::cli::{Args, Command, FormatArg, GroupingFrameArg, RulesArgs, WalkArgs, WriteArgs};
+use crate::cli::{Args, Command, FormatArg, GroupingFrameArg, RulesArgs, StateArgs, WalkArgs, WriteArgs};
 use crate::error::FatalError;
 use crate::native::{GroupingFrame, Id3Policy, NativeOptions};
 use crate::rules::Rules;
@@ -19,6 +19,8 @@ pub struct Env {
     pub config_dir: Option<PathBuf>,
     /// The default journal folder (under `$XDG_STATE_HOME`).
     pub journal_dir: Option<PathBuf>,
+    /// The default state file (under `$XDG_CACHE_HOME`).
+    pub state_file: Option<PathBuf>,
 }
 
 impl Env {
@@ -30,6 +32,7 @@ impl Env {
             stderr_is_terminal: std::io::stderr().is_terminal(),
             config_dir: dirs::config_dir(),
             journal_dir: crate::journal::default_dir(),
+            state_file: crate::state::default_path(),
         }
     }
 }
@@ -50,10 +53,20 @@ pub struct Input {
     pub threads: usize,
 }
 
+/// Whether and how a run uses the state file.
+#[derive(Debug, Clone)]
+pub struct StateUse {
+    /// None: no state file at all.
+    pub path: Option<PathBuf>,
+    /// Whether stored records may replace reads.
+    pub trust: bool,
+}
+
 #[derive(Debug)]
 pub struct ScanConfig {
     pub input: Input,
     pub rules: Rules,
+    pub state: StateUse,
     pub format: Format,
     /// Show the progress bar and the summary line (stderr).
     pub progress: bool,
@@ -117,6 +130,7 @@ impl Job {
                 Job::Scan(ScanConfig {
                     input: input(scan.walk)?,
                     rules: load_rules(&scan.rules, env)?,
+                    state: state_use(&scan.state, env),
                     format,
                     progress: env.stderr_is_terminal && !scan.quiet,
                     quiet: scan.quiet,
@@ -186,6 +200,13 @@ fn apply_options(write: &WriteArgs) -> ApplyOptions {
         GroupingFrameArg::Both => GroupingFrame::Both,
     };
     ApplyOptions { native: NativeOptions { id3, grouping_frame }, preserve_mtime: write.preserve_mtime }
+}
+
+fn state_use(args: &StateArgs, env: &Env) -> StateUse {
+    if args.no_state {
+        return StateUse { path: None, trust: false };
+    }
+    StateUse { path: args.state.clone().or_else(|| env.state_file.clone()), trust: !args.no_cache }
 }
 
 fn journal_dir(arg: &Option<PathBuf>, env: &Env) -> Result<PathBuf, FatalError> {

@@ -84,16 +84,35 @@ pub(crate) fn hint_for(err: &(dyn std::error::Error + 'static)) -> Option<&'stat
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             return Some(match io.kind() {
-                std::io::ErrorKind::PermissionDenied => "check the file's permissions",
-                std::io::ErrorKind::NotFound => "the file (or a link's target) does not exist",
-                std::io::ErrorKind::UnexpectedEof => "the file is truncated; re-rip or re-download it",
-                std::io::ErrorKind::InvalidInput => "the file is damaged or too short to be audio",
-                _ => "check the disk and the file",
+                std::io::ErrorKind::PermissionDenied => READ_HINTS[0],
+                std::io::ErrorKind::NotFound => READ_HINTS[1],
+                std::io::ErrorKind::UnexpectedEof => READ_HINTS[2],
+                std::io::ErrorKind::InvalidInput => READ_HINTS[3],
+                _ => READ_HINTS[4],
             });
         }
         source = cause.source();
     }
-    Some("the file is damaged or not really audio; check it with another player or re-encode it")
+    Some(READ_HINTS[5])
+}
+
+/// The hints a read error can carry (`hint_for`, lofty panics).
+const READ_HINTS: &[&str] = &[
+    "check the file's permissions",
+    "the file (or a link's target) does not exist",
+    "the file is truncated; re-rip or re-download it",
+    "the file is damaged or too short to be audio",
+    "check the disk and the file",
+    "the file is damaged or not really audio; check it with another player or re-encode it",
+    PANIC_HINT,
+];
+
+/// The hint for a file lofty panicked on.
+pub(crate) const PANIC_HINT: &str = "the file is malformed; re-encode it or report it to the lofty project";
+
+/// The `&'static` hint with this text, for errors restored from the state store.
+pub fn known_hint(text: &str) -> Option<&'static str> {
+    READ_HINTS.iter().find(|h| **h == text).copied()
 }
 
 /// A failure that stops the whole run.

@@ -21,6 +21,7 @@ mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod state;
 mod stream;
 pub mod tag;
 pub mod track;
@@ -124,7 +125,19 @@ fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
     let pool = thread_pool(config.input.threads)?;
     let stdout = io::stdout().lock();
     let mut report = report::printer(config.format, Box::new(io::BufWriter::new(stdout)));
-    let (tally, written) = stream::scan(&config.input, &config.rules, &pool, &mut *report, config.progress);
+    let mut cache = open_cache(&config.state, &config.rules, config.quiet)?;
+    let (tally, written) =
+        stream::scan(&config.input, &config.rules, &pool, &mut *report, config.progress, cache.as_mut());
+    if tally.store_failed
+        && let Some(cache) = cache.take()
+    {
+        match cache.store.quarantine() {
+            Ok(aside) => {
+                eprintln!("reeltag: moved the state file aside to {}; the next run builds a new one", aside.display())
+            }
+            Err(e) => eprintln!("reeltag: cannot move the damaged state file aside: {e}; delete it or give --no-state"),
+        }
+    }
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
         Err(e) => return Err(FatalError::Output(e)),
@@ -135,11 +148,30 @@ fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
         let files = tally.read + tally.failed;
         let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
         eprintln!(
-            "reeltag: {} read, {} skipped, {} failed in {seconds:.2} s ({rate:.0} files/s); score {}, song {}, none {}",
-            tally.read, tally.skipped, tally.failed, tally.score, tally.song, tally.none,
+            "reeltag: {} read, {} skipped, {} failed in {seconds:.2} s ({rate:.0} files/s); score {}, song {}, none {}{}",
+            tally.read,
+            tally.skipped,
+            tally.failed,
+            tally.score,
+            tally.song,
+            tally.none,
+            if cache.is_some() { format!("; {} unchanged since the last run", tally.cached) } else { String::new() },
         );
     }
     Ok(if tally.failed == 0 { Exit::Success } else { Exit::SomeFailed })
+}
+
+/// Opens the state file a run asked for. A store another run holds is waited
+/// for; an unusable one is moved aside and rebuilt, with a warning.
+fn open_cache(state: &config::StateUse, rules: &Rules, quiet: bool) -> Result<Option<stream::Cache>, FatalError> {
+    let Some(path) = &state.path else { return Ok(None) };
+    let (store, warning) = state::Store::open(path)?;
+    if let Some(warning) = warning
+        && !quiet
+    {
+        eprintln!("reeltag: {warning}");
+    }
+    Ok(Some(stream::Cache { store, trust: state.trust, rules: state::fingerprint(rules) }))
 }
 
 /// Writes a fatal error the way every entry point does.

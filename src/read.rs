@@ -64,7 +64,7 @@ pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> R
             path,
             Stage::Read,
             format!("the tag parser crashed on this file ({detail})"),
-            Some("the file is malformed; re-encode it or report it to the lofty project"),
+            Some(crate::error::PANIC_HINT),
         ))
     })
 }

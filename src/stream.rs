@@ -7,9 +7,11 @@
 //! Classification and output so overlap with reading, and memory holds only
 //! the chunks in flight plus rows waiting for an earlier one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -20,6 +22,7 @@ use crate::error::FileError;
 use crate::read::{ReadOutcome, read_track};
 use crate::report::{Report, Row};
 use crate::rules::Rules;
+use crate::state::{self, CachedDecision, Key, Record, Restored, Store};
 use crate::track::Track;
 
 /// What one candidate became.
@@ -29,9 +32,44 @@ enum Slot {
     NotAudio,
 }
 
+/// The state store as a run uses it.
+pub struct Cache {
+    pub store: Store,
+    /// Whether stored records may be used (`--no-cache` reads every file but
+    /// still refreshes the store).
+    pub trust: bool,
+    /// The fingerprint of the rules: a stored decision made under other rules is not reused.
+    pub rules: i64,
+}
+
+/// What the workers share about the cache.
+struct CacheView<'a> {
+    store: &'a state::Readers,
+    path: &'a Path,
+    trust: bool,
+    rules: i64,
+    /// The roots, absolute: rows outside them are not this run's business.
+    roots: &'a [PathBuf],
+    /// Set when the store failed a query: the run goes on without it.
+    broken: &'a AtomicBool,
+}
+
+/// How one chunk's stored rows must change.
+struct Update {
+    chunk: PathBuf,
+    rows: Vec<state::Row>,
+    /// The stored rows to replace: all of the chunk's, or (when the run
+    /// covers only part of it) these.
+    replace: Option<Vec<Vec<u8>>>,
+}
+
 /// Counts for the summary line.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Files whose record came from the state store instead of a read.
+    pub cached: usize,
+    /// The state store failed during the run: it should not be trusted again.
+    pub store_failed: bool,
     pub read: usize,
     pub skipped: usize,
     pub failed: usize,
@@ -40,61 +78,243 @@ pub struct Tally {
     pub none: usize,
 }
 
+/// One chunk: the folder its albums sit in, and its candidates' indices.
+#[derive(Debug)]
+struct Chunk {
+    folder: PathBuf,
+    members: Vec<usize>,
+}
+
 /// Groups candidate indices into chunks of whole albums, in order of first file.
-fn chunks(candidates: &[PathBuf]) -> Vec<Vec<usize>> {
+fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
     let mut chunk_of: HashMap<PathBuf, usize> = HashMap::new();
-    let mut chunks: Vec<Vec<usize>> = Vec::new();
+    let mut chunks: Vec<Chunk> = Vec::new();
     for (index, path) in candidates.iter().enumerate() {
         let release = crate::album::release_dir(path);
-        let key = release.parent().map(PathBuf::from).unwrap_or(release);
-        let chunk = *chunk_of.entry(key).or_insert_with(|| {
-            chunks.push(Vec::new());
+        let folder = release.parent().map(PathBuf::from).unwrap_or(release);
+        let chunk = *chunk_of.entry(folder.clone()).or_insert_with(|| {
+            chunks.push(Chunk { folder, members: Vec::new() });
             chunks.len() - 1
         });
-        chunks[chunk].push(index);
+        chunks[chunk].members.push(index);
     }
     chunks
 }
 
-fn process(chunk: &[usize], candidates: &[PathBuf], rules: &Rules, bar: &indicatif::ProgressBar) -> Vec<(usize, Slot)> {
-    let outcomes: Vec<ReadOutcome> = chunk
+/// A candidate's outcome with what the store knew of it.
+struct Outcome {
+    slot: Slot,
+    /// The file's key, when it could be taken.
+    key: Option<Key>,
+    /// The stored decision, when the stored record was reused.
+    stored_decision: Option<(Option<i64>, Option<String>)>,
+    /// The record as stored, when it was reused (saves serializing it again).
+    stored_record: Option<String>,
+}
+
+fn process(
+    chunk: &Chunk,
+    candidates: &[PathBuf],
+    rules: &Rules,
+    bar: &indicatif::ProgressBar,
+    cache: Option<&CacheView<'_>>,
+) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
+    let Some(cache) = cache else {
+        let outcomes: Vec<ReadOutcome> = chunk
+            .members
+            .par_iter()
+            .map(|&i| {
+                let outcome = read_track(&candidates[i]);
+                bar.inc(1);
+                outcome
+            })
+            .collect();
+        let outcomes = outcomes.into_iter().map(|o| Outcome {
+            slot: slot_of(o),
+            key: None,
+            stored_decision: None,
+            stored_record: None,
+        });
+        let (slots, _) = decide(chunk, outcomes.collect(), rules, false);
+        return (slots, 0, None);
+    };
+    let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
+    // Rows outside the roots belong to files this run does not look at (a scan of one album
+    // of a folder of albums): they are neither compared nor replaced.
+    let whole_chunk = cache.roots.iter().any(|root| folder.starts_with(root));
+    let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
+    if cache.trust && !cache.broken.load(Ordering::Relaxed) {
+        match cache.store.chunk(&folder) {
+            Ok(rows) => {
+                stored = rows
+                    .into_iter()
+                    .filter(|row| whole_chunk || in_roots(&folder, &row.rel, cache.roots))
+                    .map(|row| (row.rel.clone(), row))
+                    .collect()
+            }
+            Err(e) => {
+                if !cache.broken.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "reeltag: the state file {} cannot be read ({e}); going on without it",
+                        cache.path.display()
+                    );
+                }
+            }
+        }
+    }
+    let outcomes: Vec<Outcome> = chunk
+        .members
         .par_iter()
         .map(|&i| {
-            let outcome = read_track(&candidates[i]);
+            let path = &candidates[i];
+            let outcome = lookup_or_read(path, &rel_of(path, &chunk.folder), &stored);
             bar.inc(1);
             outcome
         })
         .collect();
-    let mut slots: Vec<(usize, Option<Slot>)> = Vec::with_capacity(chunk.len());
-    let mut tracks: Vec<Track> = Vec::new();
-    let mut track_slots: Vec<usize> = Vec::new();
-    for (&index, outcome) in chunk.iter().zip(outcomes) {
-        match outcome {
-            ReadOutcome::Track(track) => {
-                track_slots.push(slots.len());
-                slots.push((index, None));
-                tracks.push(*track);
+    let reused = outcomes.iter().filter(|o| o.stored_record.is_some()).count();
+    let clean = reused == outcomes.len()
+        && stored.len() == outcomes.len()
+        && outcomes.iter().all(|o| match (&o.slot, &o.stored_decision) {
+            (Slot::Track(..), Some((Some(fingerprint), Some(_)))) => *fingerprint == cache.rules,
+            (Slot::Track(..), _) => false,
+            _ => true,
+        });
+    let (slots, rows) = decide(chunk, outcomes, rules, clean);
+    let update = (!clean).then(|| {
+        let rows = rows
+            .into_iter()
+            .map(|(i, key, record, decision)| state::Row {
+                rel: rel_of(&candidates[i], &chunk.folder),
+                key,
+                record,
+                rules: decision.as_ref().map(|_| cache.rules),
+                decision,
+            })
+            .collect();
+        let replace = (!whole_chunk).then(|| stored.into_keys().collect());
+        Update { chunk: folder, rows, replace }
+    });
+    (slots, reused, update)
+}
+
+/// The path below its chunk folder, as the store keys it.
+fn rel_of(path: &Path, folder: &Path) -> Vec<u8> {
+    path.strip_prefix(folder).unwrap_or(path).as_os_str().as_bytes().to_vec()
+}
+
+fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
+    let path = folder.join(std::ffi::OsStr::from_bytes(rel));
+    roots.iter().any(|root| path.starts_with(root))
+}
+
+/// The stored record when the file's key matches it, else a fresh read.
+fn lookup_or_read(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>) -> Outcome {
+    let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
+    if let (Some(key), Some(row)) = (key, stored.get(rel))
+        && row.key == key
+        && let Ok(record) = serde_json::from_str::<Record>(&row.record)
+    {
+        let slot = match record.restore(path) {
+            Restored::Track(track) => {
+                let decision = row.decision.as_deref().and_then(|d| serde_json::from_str::<CachedDecision>(d).ok());
+                Slot::Track(track, decision.map(CachedDecision::restore).unwrap_or_else(placeholder))
             }
-            ReadOutcome::NotAudio => slots.push((index, Some(Slot::NotAudio))),
-            ReadOutcome::Failed(err) => slots.push((index, Some(Slot::Failed(err)))),
+            Restored::Failed(err) => Slot::Failed(err),
+            Restored::NotAudio => Slot::NotAudio,
+        };
+        return Outcome {
+            slot,
+            key: Some(key),
+            stored_decision: Some((row.rules, row.decision.clone())),
+            stored_record: Some(row.record.clone()),
+        };
+    }
+    Outcome { slot: slot_of(read_track(path)), key, stored_decision: None, stored_record: None }
+}
+
+/// Stands in for a decision until the chunk is classified.
+fn placeholder() -> Decision {
+    Decision::from_reasons(Role::None, 0.0, None, Vec::new())
+}
+
+fn slot_of(outcome: ReadOutcome) -> Slot {
+    match outcome {
+        ReadOutcome::Track(track) => Slot::Track(track, placeholder()),
+        ReadOutcome::NotAudio => Slot::NotAudio,
+        ReadOutcome::Failed(err) => Slot::Failed(err),
+    }
+}
+
+/// A stored row: candidate index, key, record and decision, both as JSON.
+type RowParts = (usize, Key, String, Option<String>);
+
+/// Classifies the chunk's tracks (unless every decision came from the store)
+/// and, with a store, builds the rows to keep.
+fn decide(
+    chunk: &Chunk,
+    outcomes: Vec<Outcome>,
+    rules: &Rules,
+    keep_stored: bool,
+) -> (Vec<(usize, Slot)>, Vec<RowParts>) {
+    let mut slots: Vec<(usize, Slot)> = Vec::with_capacity(outcomes.len());
+    let mut keys: Vec<(Option<Key>, Option<String>)> = Vec::with_capacity(outcomes.len());
+    for (&index, outcome) in chunk.members.iter().zip(outcomes) {
+        slots.push((index, outcome.slot));
+        keys.push((outcome.key, outcome.stored_record));
+    }
+    if !keep_stored {
+        let mut tracks: Vec<Track> = Vec::new();
+        let mut track_slots: Vec<usize> = Vec::new();
+        for (n, (_, slot)) in slots.iter_mut().enumerate() {
+            if matches!(slot, Slot::Track(..)) {
+                let Slot::Track(track, _) = std::mem::replace(slot, Slot::NotAudio) else { unreachable!() };
+                tracks.push(*track);
+                track_slots.push(n);
+            }
+        }
+        let decisions = crate::decide_all(&tracks, rules);
+        for ((n, track), decision) in track_slots.into_iter().zip(tracks).zip(decisions) {
+            slots[n].1 = Slot::Track(Box::new(track), decision);
         }
     }
-    let decisions = crate::decide_all(&tracks, rules);
-    for ((slot, track), decision) in track_slots.into_iter().zip(tracks).zip(decisions) {
-        slots[slot].1 = Some(Slot::Track(Box::new(track), decision));
+    if keep_stored || keys.iter().all(|(key, _)| key.is_none()) {
+        return (slots, Vec::new());
     }
-    slots.into_iter().map(|(i, s)| (i, s.expect("every slot is filled"))).collect()
+    let rows = slots
+        .iter()
+        .zip(keys)
+        .filter_map(|((index, slot), (key, stored_record))| {
+            let key = key?;
+            let (record, decision) = match slot {
+                Slot::Track(track, decision) => (
+                    stored_record.unwrap_or_else(|| json(&Record::of_track(track))),
+                    Some(json(&CachedDecision::of(decision))),
+                ),
+                Slot::Failed(err) => (stored_record.unwrap_or_else(|| json(&Record::of_error(err))), None),
+                Slot::NotAudio => (stored_record.unwrap_or_else(|| json(&Record::NotAudio)), None),
+            };
+            Some((*index, key, record, decision))
+        })
+        .collect();
+    (slots, rows)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("records serialize")
 }
 
 /// Walks, reads, classifies and writes every file under the input's roots.
 /// Write errors stop the writing, not the draining of the workers; the first
-/// one is returned with the tally.
+/// one is returned with the tally. With a cache, unchanged files come from
+/// the store and the store is brought up to date.
 pub fn scan(
     input: &Input,
     rules: &Rules,
     pool: &rayon::ThreadPool,
     report: &mut dyn Report,
     show_progress: bool,
+    cache: Option<&mut Cache>,
 ) -> (Tally, io::Result<()>) {
     let walked = crate::walk::walk(&input.roots, &input.walk);
     let candidates = &walked.candidates;
@@ -103,15 +323,31 @@ pub fn scan(
     let mut tally = Tally { skipped: walked.skipped, failed: walked.errors.len(), ..Tally::default() };
     let mut walk_errors = walked.errors.iter().peekable();
     let mut written: io::Result<()> = Ok(());
-    let (sender, receiver) = mpsc::channel::<Vec<(usize, Slot)>>();
+    let (sender, receiver) = mpsc::channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>();
+    let roots: Vec<PathBuf> =
+        input.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
+    let broken = AtomicBool::new(false);
+    let mut store_error: Option<rusqlite::Error> = None;
+    let mut cached = 0;
+    let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
+    let (view, mut writer) = match cache {
+        Some(Cache { store, trust, rules }) => {
+            let Store { path, readers, writer, .. } = store;
+            let view = CacheView { store: readers, path, trust: *trust, rules: *rules, roots: &roots, broken: &broken };
+            (Some(view), Some(writer))
+        }
+        None => (None, None),
+    };
 
     std::thread::scope(|scope| {
         let bar = &bar;
+        let chunks = &chunks;
+        let view = view.as_ref();
         scope.spawn(move || {
             // par_bridge hands chunks out in order, so rows arrive nearly in order.
             pool.install(|| {
                 chunks.iter().par_bridge().for_each_with(sender, |sender, chunk| {
-                    let _ = sender.send(process(chunk, candidates, rules, bar));
+                    let _ = sender.send(process(chunk, candidates, rules, bar, view));
                 });
             });
         });
@@ -122,7 +358,14 @@ pub fn scan(
                 *written = report.record(&row);
             }
         };
-        for batch in receiver {
+        for (batch, reused, update) in receiver {
+            cached += reused;
+            if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
+                && store_error.is_none()
+                && let Err(e) = writer.put_chunk(&update.chunk, &update.rows, update.replace.as_deref())
+            {
+                store_error = Some(e);
+            }
             pending.extend(batch);
             while let Some(slot) = pending.remove(&next) {
                 let path = &candidates[next];
@@ -153,10 +396,42 @@ pub fn scan(
         }
     });
     bar.finish_and_clear();
+    if let Some(writer) = writer {
+        tally.cached = cached;
+        if broken.load(Ordering::Relaxed) {
+            tally.store_failed = true;
+        } else if store_error.is_none()
+            && let Err(e) = finish_store(writer, &chunks, &roots, input.walk.max_depth.is_none())
+        {
+            store_error = Some(e);
+        }
+        if let Some(e) = store_error {
+            tally.store_failed = true;
+            eprintln!("reeltag: cannot update the state file {}: {e}", store_path.display());
+        }
+    }
     if written.is_ok() {
         written = report.finish();
     }
     (tally, written)
+}
+
+/// Forgets folders that are gone, then makes the run's updates durable.
+fn finish_store(
+    writer: &mut state::Writer,
+    chunks: &[Chunk],
+    roots: &[PathBuf],
+    complete_walk: bool,
+) -> rusqlite::Result<()> {
+    // A walk cut short by --max-depth did not see everything below the roots.
+    if complete_walk {
+        let seen: HashSet<PathBuf> =
+            chunks.iter().map(|c| std::path::absolute(&c.folder).unwrap_or_else(|_| c.folder.clone())).collect();
+        for root in roots {
+            writer.prune(root, &seen)?;
+        }
+    }
+    writer.commit()
 }
 
 #[cfg(test)]
@@ -178,10 +453,10 @@ mod tests {
         .map(PathBuf::from)
         .collect();
         let chunks = chunks(&paths);
-        let together = |a: usize, b: usize| chunks.iter().any(|c| c.contains(&a) && c.contains(&b));
+        let together = |a: usize, b: usize| chunks.iter().any(|c| c.members.contains(&a) && c.members.contains(&b));
         assert!(together(0, 2), "loose files of one folder: {chunks:?}");
         assert!(together(3, 4), "disc folders: {chunks:?}");
         assert!(together(5, 6), "sibling folders: {chunks:?}");
-        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), paths.len());
+        assert_eq!(chunks.iter().map(|c| c.members.len()).sum::<usize>(), paths.len());
     }
 }

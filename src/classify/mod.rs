@@ -94,6 +94,14 @@ impl Signal {
     }
 }
 
+impl Signal {
+    /// A signal known only by its report text, as the state store keeps it.
+    /// It counts on the soundtrack axis so a `none` decision still prints it.
+    fn from_text(text: String) -> Signal {
+        Signal { scope: Scope::Track, axis: Axis::Soundtrack, name: "stored", value: String::new(), weight: 0.0, text }
+    }
+}
+
 impl fmt::Display for Signal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -152,6 +160,18 @@ impl Decision {
             return vec![Reason::NoEvidence];
         }
         reasons
+    }
+
+    /// A decision restored from the state store: it prints the same role,
+    /// confidence and reasons as the one it was made from.
+    pub fn from_reasons(role: Role, confidence: f64, rule: Option<String>, reasons: Vec<String>) -> Decision {
+        Decision {
+            role,
+            confidence,
+            album_signals: Arc::from(Vec::new()),
+            track_signals: reasons.into_iter().map(Signal::from_text).collect(),
+            rule,
+        }
     }
 
     /// The reasons as text.

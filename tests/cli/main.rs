@@ -7,6 +7,7 @@ mod formats;
 mod library;
 mod output;
 mod roundtrip;
+mod state;
 mod tag;
 mod usage;
 mod util;

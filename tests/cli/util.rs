@@ -56,6 +56,9 @@ pub fn copy_fixture(rel: &str, dir: &Path, name: impl AsRef<OsStr>) -> PathBuf {
 pub fn reeltag() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_reeltag"));
     cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("reeltag-tests-no-config"));
+    // A state file per test process: tests never share (or wait for) one, and a
+    // developer's own cache is never touched.
+    cmd.env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}", std::process::id())));
     cmd.env_remove("NO_COLOR");
     cmd
 }

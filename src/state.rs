@@ -1,0 +1,605 @@
+//! The state store: what earlier runs read, so a re-run reads only files
+//! that changed and re-classifies only the albums around them.
+//!
+//! One SQLite file (rusqlite, bundled): it is a single crash-safe file that
+//! needs no server, its transactions keep a killed run from leaving half an
+//! update, WAL mode lets the workers read while the main thread writes, and a
+//! user can open it with the `sqlite3` shell when in doubt. redb would also
+//! do, but its format has changed between versions and it offers nothing
+//! SQLite lacks here.
+//!
+//! Rows are keyed by chunk (the absolute folder the streaming driver groups
+//! albums under) and the file's path relative to it, so a chunk's rows come
+//! back with one indexed range query. A row is trusted only while the file's
+//! key (device, inode, size, mtime, ctime) is unchanged; ctime catches tools
+//! that restore the mtime after editing.
+
+use std::fs::{self, File, Metadata};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, params};
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Decision, Role};
+use crate::error::{FatalError, FileError, Stage};
+use crate::track::{Tags, Track};
+
+/// "RLTG" in the SQLite header: tells reeltag's store from any other SQLite file.
+const APPLICATION_ID: i32 = 0x524c_5447;
+/// Bumped whenever the rows' shape or meaning changes; an older store is rebuilt.
+const SCHEMA_VERSION: i32 = 1;
+
+// Rows carry a few hundred bytes of JSON, too large for a WITHOUT ROWID table
+// to pay off; the folder path is stored once per chunk, not per file.
+const SCHEMA: &str = "
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    path BLOB NOT NULL UNIQUE
+);
+CREATE TABLE files (
+    chunk INTEGER NOT NULL,
+    rel BLOB NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    rules INTEGER,
+    decision TEXT
+);
+CREATE UNIQUE INDEX files_by_chunk ON files (chunk, rel);
+";
+
+const COLUMNS: &str = "rel, dev, ino, size, mtime_ns, ctime_ns, record, rules, decision";
+
+/// The default store: `$XDG_CACHE_HOME/reeltag/state.sqlite`.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("reeltag").join("state.sqlite"))
+}
+
+/// A fingerprint of the rules and of reeltag's version: a stored decision
+/// made under other rules, or by another build, is made again.
+pub fn fingerprint(rules: &crate::rules::Rules) -> i64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same input gives the same value in every run.
+    let mut hasher = std::hash::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    format!("{rules:?}").hash(&mut hasher);
+    hasher.finish() as i64
+}
+
+/// What identifies one version of a file's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+}
+
+impl Key {
+    pub fn of(meta: &Metadata) -> Key {
+        let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
+        Key {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// What a read gave, in a form that survives the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    Track { format: String, tag_types: Vec<String>, tags: Box<StoredTags> },
+    Failed { message: String, hint: Option<String> },
+    NotAudio,
+}
+
+impl Record {
+    pub fn of_track(track: &Track) -> Record {
+        Record::Track {
+            format: track.format.to_owned(),
+            tag_types: track.tag_types.iter().map(|t| (*t).to_owned()).collect(),
+            tags: Box::new(StoredTags::of(&track.tags)),
+        }
+    }
+
+    pub fn of_error(err: &FileError) -> Record {
+        Record::Failed { message: err.message.clone(), hint: err.hint.map(str::to_owned) }
+    }
+
+    /// The track or error this record stands for, at `path`.
+    pub fn restore(self, path: &Path) -> Restored {
+        match self {
+            Record::Track { format, tag_types, tags } => Restored::Track(Box::new(Track {
+                path: path.to_path_buf(),
+                format: intern(&format, FORMATS),
+                tag_types: tag_types.iter().map(|t| intern(t, TAG_TYPES)).collect(),
+                tags: tags.into_tags(),
+            })),
+            Record::Failed { message, hint } => {
+                let known = hint.as_deref().and_then(crate::error::known_hint);
+                let message = match (&hint, known) {
+                    (Some(hint), None) => format!("{message} ({hint})"),
+                    _ => message,
+                };
+                Restored::Failed(FileError::with_message(path, Stage::Read, message, known))
+            }
+            Record::NotAudio => Restored::NotAudio,
+        }
+    }
+}
+
+/// [`Tags`] without its empty fields: the report contract spells out every
+/// null, the store need not (it halves the rows).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoredTags {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    artist: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    album: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    albumartist: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    composer: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    genre: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    track: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    track_total: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disc: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disc_total: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grouping: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    releasetype: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compilation: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    lyrics: bool,
+}
+
+impl StoredTags {
+    fn of(tags: &Tags) -> StoredTags {
+        let t = tags.clone();
+        StoredTags {
+            title: t.title,
+            artist: t.artist,
+            album: t.album,
+            albumartist: t.albumartist,
+            composer: t.composer,
+            genre: t.genre,
+            track: t.track,
+            track_total: t.track_total,
+            disc: t.disc,
+            disc_total: t.disc_total,
+            date: t.date,
+            grouping: t.grouping,
+            comment: t.comment,
+            releasetype: t.releasetype,
+            compilation: t.compilation,
+            lyrics: t.lyrics,
+        }
+    }
+
+    fn into_tags(self) -> Tags {
+        Tags {
+            title: self.title,
+            artist: self.artist,
+            album: self.album,
+            albumartist: self.albumartist,
+            composer: self.composer,
+            genre: self.genre,
+            track: self.track,
+            track_total: self.track_total,
+            disc: self.disc,
+            disc_total: self.disc_total,
+            date: self.date,
+            grouping: self.grouping,
+            comment: self.comment,
+            releasetype: self.releasetype,
+            compilation: self.compilation,
+            lyrics: self.lyrics,
+        }
+    }
+}
+
+/// A record turned back into what the pipeline works with.
+pub enum Restored {
+    Track(Box<Track>),
+    Failed(FileError),
+    NotAudio,
+}
+
+/// A decision as the reports print it: role, confidence and the reasons' text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedDecision {
+    pub role: Role,
+    pub confidence: f64,
+    pub rule: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+impl CachedDecision {
+    pub fn of(decision: &Decision) -> CachedDecision {
+        CachedDecision {
+            role: decision.role,
+            confidence: decision.confidence,
+            rule: decision.rule.clone(),
+            reasons: if decision.rule.is_some() { Vec::new() } else { decision.reasons() },
+        }
+    }
+
+    pub fn restore(self) -> Decision {
+        Decision::from_reasons(self.role, self.confidence, self.rule, self.reasons)
+    }
+}
+
+/// One stored file.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The path relative to its chunk, as bytes.
+    pub rel: Vec<u8>,
+    pub key: Key,
+    pub record: String,
+    /// The rules fingerprint the decision was made with.
+    pub rules: Option<i64>,
+    pub decision: Option<String>,
+}
+
+/// The open store. Holds an exclusive lock on `PATH.lock` for its lifetime,
+/// so two reeltag runs never interleave their updates. Workers read through
+/// `readers` while the main thread writes through `writer`.
+pub struct Store {
+    pub path: PathBuf,
+    pub readers: Readers,
+    pub writer: Writer,
+    _lock: File,
+}
+
+/// Read-only connections, one per worker that asks.
+pub struct Readers {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+/// The one writing connection; updates are grouped in transactions.
+pub struct Writer {
+    conn: Connection,
+    in_transaction: bool,
+    pending: usize,
+}
+
+/// Rows written per transaction: bounds the WAL and what a kill loses.
+const ROWS_PER_TRANSACTION: usize = 20_000;
+
+impl Store {
+    /// Opens (or creates) the store at `path`, waiting for another run that
+    /// holds it. A file that is not a reeltag store, or is damaged, is moved
+    /// aside (never deleted: it may be someone's data) and a new store built;
+    /// the message saying so is returned with the store.
+    pub fn open(path: &Path) -> Result<(Store, Option<String>), FatalError> {
+        let fatal = |what: &str, e: &dyn std::fmt::Display| {
+            FatalError::Config(format!(
+                "state file {}: {what}: {e} (give another --state PATH, or --no-state)",
+                path.display()
+            ))
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| fatal("cannot create its folder", &e))?;
+        }
+        let lock_path = lock_path(path);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| fatal("cannot open its lock file", &e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "reeltag: another reeltag run is using the state file {}; waiting for it to finish",
+                    path.display()
+                );
+                lock.lock().map_err(|e| fatal("cannot lock it", &e))?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(fatal("cannot lock it", &e)),
+        }
+        let mut warning = None;
+        let writer = match open_checked(path) {
+            Ok(conn) => conn,
+            Err(problem) => {
+                let aside = move_aside(path).map_err(|e| fatal("cannot move the unusable file aside", &e))?;
+                warning = Some(format!(
+                    "the state file {} {problem}; moved it to {} and started a new one (this run reads every file)",
+                    path.display(),
+                    aside.display()
+                ));
+                open_checked(path).map_err(|e| fatal("cannot create it", &e))?
+            }
+        };
+        let store = Store {
+            path: path.to_path_buf(),
+            readers: Readers { path: path.to_path_buf(), pool: Mutex::new(Vec::new()) },
+            writer: Writer { conn: writer, in_transaction: false, pending: 0 },
+            _lock: lock,
+        };
+        Ok((store, warning))
+    }
+}
+
+impl Store {
+    /// Moves a store that failed mid-run aside, so the next run builds a new
+    /// one instead of tripping over it again. Returns where it went.
+    pub fn quarantine(self) -> std::io::Result<PathBuf> {
+        let path = self.path.clone();
+        drop(self.readers);
+        drop(self.writer);
+        move_aside(&path)
+    }
+}
+
+impl Readers {
+    /// The stored rows of one chunk. Safe to call from any worker thread.
+    pub fn chunk(&self, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
+        let reader = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let reader = match reader {
+            Some(conn) => conn,
+            None => Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
+        };
+        let rows = read_chunk(&reader, chunk);
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
+        rows
+    }
+}
+
+impl Writer {
+    /// Replaces the stored rows of one chunk with `rows`: all of them, or
+    /// only those in `replace` when the run covered part of the chunk.
+    pub fn put_chunk(&mut self, chunk: &Path, rows: &[Row], replace: Option<&[Vec<u8>]>) -> rusqlite::Result<()> {
+        self.begin()?;
+        let path = chunk.as_os_str().as_bytes();
+        self.conn
+            .prepare_cached("INSERT INTO chunks (path) VALUES (?1) ON CONFLICT (path) DO NOTHING")?
+            .execute(params![path])?;
+        let id: i64 = self
+            .conn
+            .prepare_cached("SELECT id FROM chunks WHERE path = ?1")?
+            .query_row(params![path], |r| r.get(0))?;
+        match replace {
+            None => {
+                self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1")?.execute(params![id])?;
+            }
+            Some(rels) => {
+                let mut delete = self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1 AND rel = ?2")?;
+                for rel in rels.iter().chain(rows.iter().map(|r| &r.rel)) {
+                    delete.execute(params![id, rel])?;
+                }
+            }
+        }
+        {
+            let mut insert = self.conn.prepare_cached(
+                "INSERT INTO files (chunk, rel, dev, ino, size, mtime_ns, ctime_ns, record, rules, decision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for row in rows {
+                let k = row.key;
+                insert.execute(params![
+                    id,
+                    row.rel,
+                    k.dev as i64,
+                    k.ino as i64,
+                    k.size as i64,
+                    k.mtime_ns,
+                    k.ctime_ns,
+                    row.record,
+                    row.rules,
+                    row.decision
+                ])?;
+            }
+        }
+        self.pending += rows.len() + 1;
+        if self.pending >= ROWS_PER_TRANSACTION {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets chunks under `root` that this run did not see (folders removed
+    /// since the last run). `seen` holds the chunks the walk produced.
+    pub fn prune(&mut self, root: &Path, seen: &std::collections::HashSet<PathBuf>) -> rusqlite::Result<usize> {
+        self.begin()?;
+        let (exact, below, upper) = range_of(root);
+        let stale: Vec<i64> = {
+            let mut query = self
+                .conn
+                .prepare_cached("SELECT id, path FROM chunks WHERE path = ?1 OR (path >= ?2 AND path < ?3)")?;
+            let chunks = query
+                .query_map(params![exact, below, upper], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            chunks
+                .filter_map(Result::ok)
+                .filter(|(_, path)| !seen.contains(Path::new(std::ffi::OsStr::from_bytes(path))))
+                .map(|(id, _)| id)
+                .collect()
+        };
+        for id in &stale {
+            self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1")?.execute(params![id])?;
+            self.conn.prepare_cached("DELETE FROM chunks WHERE id = ?1")?.execute(params![id])?;
+        }
+        Ok(stale.len())
+    }
+
+    /// Makes every update so far durable.
+    pub fn commit(&mut self) -> rusqlite::Result<()> {
+        if self.in_transaction {
+            self.conn.execute_batch("COMMIT")?;
+            self.in_transaction = false;
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    fn begin(&mut self) -> rusqlite::Result<()> {
+        if !self.in_transaction {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.in_transaction = true;
+        }
+        Ok(())
+    }
+
+    /// Every stored row whose chunk is `root` or lies below it, in no
+    /// particular order, for `reeltag stats`.
+    pub fn rows_under(&self, root: &Path, mut each: impl FnMut(&[u8], Row)) -> rusqlite::Result<()> {
+        let (exact, below, upper) = range_of(root);
+        let mut query = self.conn.prepare(&format!(
+            "SELECT chunks.path, {COLUMNS} FROM files JOIN chunks ON files.chunk = chunks.id
+             WHERE chunks.path = ?1 OR (chunks.path >= ?2 AND chunks.path < ?3)"
+        ))?;
+        let mut rows = query.query(params![exact, below, upper])?;
+        while let Some(r) = rows.next()? {
+            let chunk: Vec<u8> = r.get(0)?;
+            each(&chunk, row_of(r, 1)?);
+        }
+        Ok(())
+    }
+}
+
+/// `root` itself and the byte range of paths below it (`root/` up to `root0`).
+fn range_of(root: &Path) -> (&[u8], Vec<u8>, Vec<u8>) {
+    let exact = root.as_os_str().as_bytes();
+    let mut below = exact.to_vec();
+    below.push(b'/');
+    let mut upper = exact.to_vec();
+    upper.push(b'/' + 1);
+    (exact, below, upper)
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // An update its run did not commit is dropped with the transaction: the
+        // store stays as the last commit left it.
+        if !self.in_transaction {
+            let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+        }
+    }
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Opens the store and checks it is one of ours, creating it when new.
+/// The error says what is wrong with the file.
+fn open_checked(path: &Path) -> Result<Connection, String> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot be opened ({e})"))?;
+    let header = |conn: &Connection| -> rusqlite::Result<(i32, i32, i64)> {
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        Ok((app, version, tables))
+    };
+    match header(&conn).map_err(|e| format!("is not a SQLite database ({e})"))? {
+        (0, 0, 0) => {
+            conn.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL;
+                 BEGIN;
+                 {SCHEMA}
+                 PRAGMA application_id = {APPLICATION_ID};
+                 PRAGMA user_version = {SCHEMA_VERSION};
+                 COMMIT;"
+            ))
+            .map_err(|e| format!("cannot be initialised ({e})"))?;
+        }
+        (APPLICATION_ID, SCHEMA_VERSION, _) => {}
+        (APPLICATION_ID, version, _) => {
+            return Err(format!("has version {version} of the format; this reeltag uses {SCHEMA_VERSION}"));
+        }
+        _ => return Err("is a SQLite database of another program".into()),
+    }
+    // The store is a cache: a power cut may lose the last transaction, never corrupt it.
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+        .map_err(|e| format!("cannot be set up ({e})"))?;
+    Ok(conn)
+}
+
+/// Renames a bad store (and its WAL files) to `NAME.bad-UNIXTIME`.
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".bad-{now}"));
+    let aside = PathBuf::from(aside);
+    fs::rename(path, &aside)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let mut side_aside = aside.as_os_str().to_owned();
+        side_aside.push(suffix);
+        let _ = fs::rename(PathBuf::from(side), PathBuf::from(side_aside));
+    }
+    Ok(aside)
+}
+
+fn read_chunk(conn: &Connection, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
+    let mut query = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM files JOIN chunks ON files.chunk = chunks.id WHERE chunks.path = ?1"
+    ))?;
+    let rows = query.query_map(params![chunk.as_os_str().as_bytes()], |r| row_of(r, 0))?;
+    rows.collect()
+}
+
+fn row_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Row> {
+    let int = |i: usize| r.get::<_, i64>(first + i);
+    Ok(Row {
+        rel: r.get(first)?,
+        key: Key {
+            dev: int(1)? as u64,
+            ino: int(2)? as u64,
+            size: int(3)? as u64,
+            mtime_ns: int(4)?,
+            ctime_ns: int(5)?,
+        },
+        record: r.get(first + 6)?,
+        rules: r.get(first + 7)?,
+        decision: r.get(first + 8)?,
+    })
+}
+
+/// The names `read::format_name` and `read::tag_type_name` give, so a stored
+/// name maps back to the same `&'static str` a fresh read would carry.
+const FORMATS: &[&str] =
+    &["aac", "aiff", "ape", "flac", "mp3", "mp4", "mpc", "opus", "vorbis", "speex", "wav", "wavpack"];
+const TAG_TYPES: &[&str] = &["ape", "id3v1", "id3v2", "mp4", "vorbis", "riff_info", "aiff_text"];
+
+fn intern(name: &str, known: &[&'static str]) -> &'static str {
+    known.iter().find(|k| **k == name).copied().unwrap_or("other")
+}

@@ -1,0 +1,204 @@
+//! The state file: a re-run reads only what changed, and gives the same
+//! report as a fresh read; a damaged, foreign or busy state file is handled.
+
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use lofty::config::WriteOptions;
+use lofty::prelude::*;
+
+use crate::util::*;
+
+fn scan_with_state(root: &Path, state: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--state", state.to_str().expect("UTF-8 temp path")];
+    args.extend(extra);
+    scan_jsonl(root, &args)
+}
+
+fn unchanged(run: &Run) -> usize {
+    summary_count(&run.stderr, "unchanged").unwrap_or_else(|| panic!("no \"N unchanged\" on stderr\n{run}"))
+}
+
+fn set_title(path: &Path, title: &str) {
+    let mut file = lofty::read_from_path(path).expect("read the copy");
+    let tag = file.primary_tag_mut().expect("the fixture has a tag");
+    tag.set_title(title.to_string());
+    file.save_to_path(path, WriteOptions::default()).expect("write the copy");
+}
+
+fn library_copy() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = temp();
+    let root = dir.path().join("library");
+    copy_dir(&fixtures().join("library"), &root);
+    let state = dir.path().join("state").join("state.sqlite");
+    (dir, root, state)
+}
+
+#[test]
+fn a_rerun_reads_nothing_and_reports_the_same() {
+    let (_dir, root, state) = library_copy();
+    let first = scan_with_state(&root, &state, &[]);
+    first.assert_code(0);
+    assert_eq!(unchanged(&first), 0, "{first}");
+    let second = scan_with_state(&root, &state, &[]);
+    second.assert_code(0);
+    let files = second.records().len();
+    assert_eq!(unchanged(&second), files, "every file comes from the state file\n{second}");
+    assert_eq!(first.stdout, second.stdout, "the same report, byte for byte");
+    let no_state = scan_jsonl(&root, &["--no-state"]);
+    assert_eq!(no_state.stdout, second.stdout, "the same as a run without a state file");
+    for format in ["csv", "table"] {
+        let fresh = scan([root.as_os_str(), "--no-state".as_ref(), "--format".as_ref(), format.as_ref()]);
+        let cached =
+            scan([root.as_os_str(), "--state".as_ref(), state.as_os_str(), "--format".as_ref(), format.as_ref()]);
+        assert_eq!(fresh.stdout, cached.stdout, "{format} from the state file");
+    }
+}
+
+#[test]
+fn a_changed_added_or_removed_file_is_noticed() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let star_wars = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)");
+    let changed = star_wars.join("01 Main Title.flac");
+    assert!(changed.exists(), "fixture moved? {}", changed.display());
+    set_title(&changed, "Main Title (edited)");
+    let added = copy_fixture("formats/id3v24.mp3", &root.join("New Album"), "01 New.mp3");
+    let removed = root.join("Daft Punk/Random Access Memories").read_dir().unwrap().next().unwrap().unwrap().path();
+    fs::remove_file(&removed).unwrap();
+
+    let rerun = scan_with_state(&root, &state, &[]);
+    rerun.assert_code(0);
+    let fresh = scan_jsonl(&root, &["--no-state"]);
+    assert_eq!(rerun.stdout, fresh.stdout, "the re-run reports what a fresh read does");
+    let records = rerun.by_path(&root);
+    let rel = |p: &Path| relative(&root, p.to_str().unwrap());
+    assert_eq!(tag(&records[&rel(&changed)], "title"), "Main Title (edited)");
+    assert!(records.contains_key(&rel(&added)), "the added file is read");
+    assert!(!records.contains_key(&rel(&removed)), "the removed file is gone");
+    let total = records.len();
+    let cached = unchanged(&rerun);
+    assert!(cached < total && cached > total / 2, "most files come from the state file: {cached} of {total}\n{rerun}");
+}
+
+#[test]
+fn an_edit_that_restores_the_mtime_is_noticed() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let file = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)/01 Main Title.flac");
+    let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    set_title(&file, "Sneaky edit");
+    fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
+    assert_eq!(fs::metadata(&file).unwrap().modified().unwrap(), mtime, "mtime restored");
+    let rerun = scan_with_state(&root, &state, &[]);
+    let records = rerun.by_path(&root);
+    assert_eq!(tag(&records[&relative(&root, file.to_str().unwrap())], "title"), "Sneaky edit", "ctime catches it");
+}
+
+#[test]
+fn no_cache_reads_every_file() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let forced = scan_with_state(&root, &state, &["--no-cache"]);
+    forced.assert_code(0);
+    assert_eq!(unchanged(&forced), 0, "{forced}");
+}
+
+#[test]
+fn new_rules_remake_the_decisions_without_a_read() {
+    let (dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let config = dir.path().join("rules.toml");
+    fs::write(&config, "[[rule]]\nalbum = \"Random Access Memories\"\nrole = \"score\"\n").unwrap();
+    let config = config.to_str().unwrap();
+    let rerun = scan_with_state(&root, &state, &["--config", config]);
+    rerun.assert_code(0);
+    assert_eq!(unchanged(&rerun), rerun.records().len(), "no file is read again\n{rerun}");
+    let fresh = scan_jsonl(&root, &["--no-state", "--config", config]);
+    assert_eq!(rerun.stdout, fresh.stdout, "the rule applies as in a fresh run");
+    assert!(rerun.stdout.contains("user rule"), "{rerun}");
+}
+
+#[test]
+fn a_damaged_or_foreign_state_file_is_moved_aside_and_rebuilt() {
+    for (what, bytes) in [("garbage", b"this is not a database at all, just text\n".repeat(200)), ("empty", Vec::new())]
+    {
+        let (dir, root, state) = library_copy();
+        fs::create_dir_all(state.parent().unwrap()).unwrap();
+        fs::write(&state, &bytes).unwrap();
+        let run = scan_with_state(&root, &state, &[]);
+        run.assert_code(0);
+        if what == "garbage" {
+            assert!(run.stderr.contains("moved it to"), "{what}: says so\n{run}");
+            let aside: Vec<_> = fs::read_dir(state.parent().unwrap())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains(".bad-"))
+                .collect();
+            assert!(!aside.is_empty(), "the bad file is kept aside");
+        }
+        let rerun = scan_with_state(&root, &state, &[]);
+        assert_eq!(unchanged(&rerun), rerun.records().len(), "{what}: the new state file works\n{rerun}");
+        drop(dir);
+    }
+    // Another program's SQLite database is never used, nor destroyed.
+    let (_dir, root, state) = library_copy();
+    fs::create_dir_all(state.parent().unwrap()).unwrap();
+    let other = rusqlite::Connection::open(&state).unwrap();
+    other.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');").unwrap();
+    drop(other);
+    let run = scan_with_state(&root, &state, &[]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("another program"), "{run}");
+    let aside = fs::read_dir(state.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.to_string_lossy();
+            name.contains(".bad-") && !name.ends_with("-wal") && !name.ends_with("-shm")
+        })
+        .expect("moved aside");
+    let kept: String =
+        rusqlite::Connection::open(&aside).unwrap().query_row("SELECT text FROM notes", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, "keep me");
+}
+
+#[test]
+fn a_second_run_waits_for_the_first() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let mut lock_name = state.as_os_str().to_owned();
+    lock_name.push(".lock");
+    let lock = fs::File::options().write(true).open(&lock_name).expect("the lock file exists");
+    lock.lock().expect("take the lock as another run would");
+    let child = reeltag()
+        .args(["scan", "--format", "jsonl", "--state"])
+        .arg(&state)
+        .arg(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start reeltag");
+    std::thread::sleep(Duration::from_millis(500));
+    let mut child = child;
+    assert!(child.try_wait().unwrap().is_none(), "it waits while the state file is held");
+    lock.unlock().unwrap();
+    let run: Run = child.wait_with_output().unwrap().into();
+    run.assert_code(0);
+    assert!(run.stderr.contains("waiting for it to finish"), "it says why it waited\n{run}");
+    assert_eq!(unchanged(&run), run.records().len(), "{run}");
+}
+
+#[test]
+fn a_scan_of_one_album_keeps_the_rest_of_the_state() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let one = root.join("Daft Punk/Random Access Memories");
+    let partial = scan_with_state(&one, &state, &[]);
+    assert_eq!(unchanged(&partial), partial.records().len(), "{partial}");
+    let whole = scan_with_state(&root, &state, &[]);
+    assert_eq!(unchanged(&whole), whole.records().len(), "the other albums stay stored\n{whole}");
+}
