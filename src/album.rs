@@ -130,6 +130,7 @@ mod tests {
             path: PathBuf::from(path),
             format: "flac",
             tag_types: vec!["vorbis"],
+            id3v2_version: None,
             tags: Tags {
                 album: album.map(str::to_owned),
                 disc,

@@ -48,6 +48,11 @@ pub enum Command {
     /// Restore the fields changed by the last run (or RUN) from the journal.
     #[command(after_help = EXIT_CODES)]
     Undo(UndoArgs),
+    /// Count a library's files by format, role, tag type and problem.
+    ///
+    /// Uses the state file like `scan`: when it is fresh, no file is read.
+    #[command(after_help = EXIT_CODES)]
+    Stats(ScanArgs),
     /// List the journaled runs, oldest first.
     Runs(RunsArgs),
     /// Measure the classifier on a labeled evaluation set (see eval/README.md).

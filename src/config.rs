@@ -115,6 +115,8 @@ pub struct RunsConfig {
 #[derive(Debug)]
 pub enum Job {
     Scan(ScanConfig),
+    /// `stats`: a scan whose report counts instead of listing.
+    Stats(ScanConfig),
     Explain(ExplainConfig),
     Eval(EvalConfig),
     Tag(TagConfig),
@@ -125,16 +127,15 @@ pub enum Job {
 impl Job {
     pub fn from_args(args: Args, env: &Env) -> Result<Job, FatalError> {
         Ok(match args.command {
-            Command::Scan(scan) => {
-                let format = format(scan.format, env);
-                Job::Scan(ScanConfig {
-                    input: input(scan.walk)?,
-                    rules: load_rules(&scan.rules, env)?,
-                    state: state_use(&scan.state, env),
-                    format,
-                    progress: env.stderr_is_terminal && !scan.quiet,
-                    quiet: scan.quiet,
-                })
+            Command::Scan(scan) => Job::Scan(scan_config(scan, env)?),
+            Command::Stats(scan) => {
+                let table = scan.format.is_none();
+                let mut config = scan_config(scan, env)?;
+                // Counts are for people unless a format is asked for.
+                if table {
+                    config.format = Format::Table;
+                }
+                Job::Stats(config)
             }
             Command::Explain(explain) => {
                 let walk = WalkArgs {
@@ -200,6 +201,17 @@ fn apply_options(write: &WriteArgs) -> ApplyOptions {
         GroupingFrameArg::Both => GroupingFrame::Both,
     };
     ApplyOptions { native: NativeOptions { id3, grouping_frame }, preserve_mtime: write.preserve_mtime }
+}
+
+fn scan_config(scan: crate::cli::ScanArgs, env: &Env) -> Result<ScanConfig, FatalError> {
+    Ok(ScanConfig {
+        input: input(scan.walk)?,
+        rules: load_rules(&scan.rules, env)?,
+        state: state_use(&scan.state, env),
+        format: format(scan.format, env),
+        progress: env.stderr_is_terminal && !scan.quiet,
+        quiet: scan.quiet,
+    })
 }
 
 fn state_use(args: &StateArgs, env: &Env) -> StateUse {

@@ -124,6 +124,7 @@ fn load_album(path: &Path, index: usize) -> Result<LabeledAlbum, String> {
             path: PathBuf::from(format!("/eval/album-{index}/{disc}-{:02}-{i}.flac", t.n)),
             format: "flac",
             tag_types: vec!["vorbis"],
+            id3v2_version: None,
             tags,
         });
         labels.push(role);

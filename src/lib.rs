@@ -53,7 +53,8 @@ pub struct Scanned {
 /// Runs one job and returns the exit code it earned.
 pub fn run(job: Job) -> Result<Exit, FatalError> {
     match job {
-        Job::Scan(config) => scan(&config),
+        Job::Scan(config) => scan(&config, false),
+        Job::Stats(config) => scan(&config, true),
         Job::Explain(config) => explain::run(&config),
         Job::Eval(config) => eval::run(&config),
         Job::Tag(config) => tag::run_tag(&config),
@@ -120,11 +121,16 @@ pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
     decisions.into_iter().map(|d| d.expect("album grouping covers every track")).collect()
 }
 
-fn scan(config: &ScanConfig) -> Result<Exit, FatalError> {
+/// `scan`, or `stats` (the same pipeline with a counting report).
+fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
     let started = Instant::now();
     let pool = thread_pool(config.input.threads)?;
-    let stdout = io::stdout().lock();
-    let mut report = report::printer(config.format, Box::new(io::BufWriter::new(stdout)));
+    let stdout = Box::new(io::BufWriter::new(io::stdout().lock()));
+    let mut report: Box<dyn report::Report> = if stats {
+        Box::new(report::stats::StatsReport::new(config.format, stdout))
+    } else {
+        report::printer(config.format, stdout)
+    };
     let mut cache = open_cache(&config.state, &config.rules, config.quiet)?;
     let (tally, written) =
         stream::scan(&config.input, &config.rules, &pool, &mut *report, config.progress, cache.as_mut());

@@ -80,7 +80,9 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
     let Some(file_type) = probe.file_type() else {
         return Ok(None);
     };
-    let tagged = probe.read().map_err(|e| read_err(&e))?;
+    let mut reader = probe.into_inner();
+    let id3v2_version = peek_id3v2_version(&mut reader).map_err(|e| read_err(&e))?;
+    let tagged = Probe::with_file_type(reader, file_type).options(parse_options()).read().map_err(|e| read_err(&e))?;
     if tagged.tags().is_empty() && !is_real_stream(path, file_type)? {
         return Ok(None);
     }
@@ -94,8 +96,17 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
         path: path.to_path_buf(),
         format: format_name(file_type),
         tag_types: tags.iter().map(|t| tag_type_name(t.tag_type())).collect(),
+        id3v2_version: id3v2_version.filter(|_| tags.iter().any(|t| t.tag_type() == TagType::Id3v2)),
         tags: tags_from(&tags),
     }))
+}
+
+/// The major version byte of an ID3v2 header at the start of the file.
+/// `fill_buf` does not move the reader, and the buffer it fills is the one
+/// the parser reads next, so this costs no extra read.
+fn peek_id3v2_version(reader: &mut impl std::io::BufRead) -> std::io::Result<Option<u8>> {
+    let header = reader.fill_buf()?;
+    Ok((header.len() >= 4 && header.starts_with(b"ID3")).then(|| header[3]))
 }
 
 /// lofty calls a file MP3 (or AAC) when it finds two frame-sync bytes in its

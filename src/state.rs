@@ -100,8 +100,17 @@ impl Key {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
-    Track { format: String, tag_types: Vec<String>, tags: Box<StoredTags> },
-    Failed { message: String, hint: Option<String> },
+    Track {
+        format: String,
+        tag_types: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id3v2_version: Option<u8>,
+        tags: Box<StoredTags>,
+    },
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
     NotAudio,
 }
 
@@ -110,6 +119,7 @@ impl Record {
         Record::Track {
             format: track.format.to_owned(),
             tag_types: track.tag_types.iter().map(|t| (*t).to_owned()).collect(),
+            id3v2_version: track.id3v2_version,
             tags: Box::new(StoredTags::of(&track.tags)),
         }
     }
@@ -121,7 +131,8 @@ impl Record {
     /// The track or error this record stands for, at `path`.
     pub fn restore(self, path: &Path) -> Restored {
         match self {
-            Record::Track { format, tag_types, tags } => Restored::Track(Box::new(Track {
+            Record::Track { format, tag_types, id3v2_version, tags } => Restored::Track(Box::new(Track {
+                id3v2_version,
                 path: path.to_path_buf(),
                 format: intern(&format, FORMATS),
                 tag_types: tag_types.iter().map(|t| intern(t, TAG_TYPES)).collect(),

@@ -52,8 +52,13 @@ fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
     {
         return Ok(None);
     }
-    let track =
-        Track { path: path.to_path_buf(), format: native.format(), tag_types: Vec::new(), tags: tags_of(&values) };
+    let track = Track {
+        path: path.to_path_buf(),
+        format: native.format(),
+        tag_types: Vec::new(),
+        id3v2_version: None,
+        tags: tags_of(&values),
+    };
     Ok(Some(Read { values, track, stamp: before }))
 }
 

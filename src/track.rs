@@ -45,5 +45,7 @@ pub struct Track {
     pub format: &'static str,
     /// Tag types present in the file, primary first ("id3v2", "vorbis", ...).
     pub tag_types: Vec<&'static str>,
+    /// The major version of an ID3v2 tag at the start of the file (3 or 4), for `stats`.
+    pub id3v2_version: Option<u8>,
     pub tags: Tags,
 }

@@ -24,6 +24,7 @@ impl AlbumCase {
                 path: PathBuf::from(format!("/music/{}/{:02}.flac", self.album, i + 1)),
                 format: "flac",
                 tag_types: vec!["vorbis"],
+                id3v2_version: None,
                 tags: Tags {
                     title: Some(title.to_string()),
                     artist: vec![artist.to_string()],

@@ -4,6 +4,7 @@
 mod csv;
 mod jsonl;
 pub mod plan;
+pub mod stats;
 mod table;
 
 use std::io::{self, Write};

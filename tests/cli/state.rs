@@ -202,3 +202,60 @@ fn a_scan_of_one_album_keeps_the_rest_of_the_state() {
     let whole = scan_with_state(&root, &state, &[]);
     assert_eq!(unchanged(&whole), whole.records().len(), "the other albums stay stored\n{whole}");
 }
+
+fn stats_json(root: &Path, state: &Path) -> (serde_json::Value, Run) {
+    let run: Run = reeltag()
+        .args(["stats", "--format", "jsonl", "--state"])
+        .arg(state)
+        .arg(root)
+        .output()
+        .expect("run reeltag stats")
+        .into();
+    let value = serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("stats JSON ({e})\n{run}"));
+    (value, run)
+}
+
+#[test]
+fn stats_count_the_library_and_come_from_the_state_file() {
+    let (_dir, root, state) = library_copy();
+    let (first, run) = stats_json(&root, &state);
+    run.assert_code(0);
+    assert_eq!(first["files"], 44, "{run}");
+    assert_eq!(
+        first["by_role"]["score"].as_u64().unwrap()
+            + first["by_role"]["song"].as_u64().unwrap()
+            + first["by_role"]["none"].as_u64().unwrap(),
+        44
+    );
+    assert_eq!(first["by_format"]["mp3"], 24, "{run}");
+    assert_eq!(first["problems"]["missing_album"], 0);
+    let (second, rerun) = stats_json(&root, &state);
+    assert_eq!(first, second);
+    assert_eq!(unchanged(&rerun), 44, "counted from the state file\n{rerun}");
+}
+
+#[test]
+fn stats_find_problems() {
+    let dir = temp();
+    let root = dir.path().join("lib");
+    let mixed = root.join("Mixed");
+    copy_fixture("formats/id3v23.mp3", &mixed, "01.mp3");
+    copy_fixture("formats/id3v24.mp3", &mixed, "02.mp3");
+    let loose = root.join("Loose");
+    let untitled = copy_fixture("formats/sample.flac", &loose, "x.flac");
+    let mut file = lofty::read_from_path(&untitled).unwrap();
+    let tag = file.primary_tag_mut().unwrap();
+    tag.remove_album();
+    tag.remove_track();
+    file.save_to_path(&untitled, WriteOptions::default()).unwrap();
+    write_file(&loose, "broken.flac", b"fLaC but nothing else");
+    let (stats, run) = stats_json(&root, &dir.path().join("state.sqlite"));
+    run.assert_code(1);
+    assert_eq!(stats["by_id3v2_version"]["2.3"], 1, "{stats}");
+    assert_eq!(stats["by_id3v2_version"]["2.4"], 1, "{stats}");
+    let problems = &stats["problems"];
+    assert_eq!(problems["folders_with_mixed_id3v2_versions"], 1, "{stats}");
+    assert_eq!(problems["missing_album"], 1, "{stats}");
+    assert_eq!(problems["missing_track_number"], 1, "{stats}");
+    assert_eq!(problems["unreadable"], 1, "{stats}");
+}
