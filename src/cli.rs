@@ -96,6 +96,8 @@ pub struct TagArgs {
     pub rules: RulesArgs,
     #[command(flatten)]
     pub write: WriteArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
     /// Only report what would change: no byte of any file changes, nothing is journaled.
     #[arg(short = 'n', long)]
     pub dry_run: bool,

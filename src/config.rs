@@ -89,6 +89,7 @@ pub struct EvalConfig {
 pub struct TagConfig {
     pub input: Input,
     pub rules: Rules,
+    pub state: StateUse,
     pub apply: ApplyOptions,
     pub dry_run: bool,
     pub journal_dir: Option<PathBuf>,
@@ -153,6 +154,7 @@ impl Job {
                 Job::Tag(TagConfig {
                     input: input(tag.walk)?,
                     rules,
+                    state: state_use(&tag.state, env),
                     apply: apply_options(&tag.write),
                     dry_run: tag.dry_run,
                     journal_dir: tag.write.journal.clone().or_else(|| env.journal_dir.clone()),

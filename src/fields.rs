@@ -10,7 +10,7 @@
 use lofty::tag::{ItemKey, TagType};
 
 /// A field of reeltag's track model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Field {
     Title,
     Artist,

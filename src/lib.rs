@@ -7,6 +7,7 @@
 
 pub mod album;
 pub mod apply;
+pub mod batch;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod rules;
 pub mod state;
 mod stream;
 pub mod tag;
+mod tag_stream;
 pub mod track;
 pub mod walk;
 
@@ -169,7 +171,20 @@ fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
 
 /// Opens the state file a run asked for. A store another run holds is waited
 /// for; an unusable one is moved aside and rebuilt, with a warning.
-fn open_cache(state: &config::StateUse, rules: &Rules, quiet: bool) -> Result<Option<stream::Cache>, FatalError> {
+pub(crate) fn quarantine(cache: stream::Cache) {
+    match cache.store.quarantine() {
+        Ok(aside) => {
+            eprintln!("reeltag: moved the state file aside to {}; the next run builds a new one", aside.display())
+        }
+        Err(e) => eprintln!("reeltag: cannot move the damaged state file aside: {e}; delete it or give --no-state"),
+    }
+}
+
+pub(crate) fn open_cache(
+    state: &config::StateUse,
+    rules: &Rules,
+    quiet: bool,
+) -> Result<Option<stream::Cache>, FatalError> {
     let Some(path) = &state.path else { return Ok(None) };
     let (store, warning) = state::Store::open(path)?;
     if let Some(warning) = warning

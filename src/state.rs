@@ -53,7 +53,37 @@ CREATE TABLE files (
     decision TEXT
 );
 CREATE UNIQUE INDEX files_by_chunk ON files (chunk, rel);
+CREATE TABLE tag_files (
+    chunk INTEGER NOT NULL,
+    rel BLOB NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    rules INTEGER,
+    decision TEXT
+);
+CREATE UNIQUE INDEX tag_files_by_chunk ON tag_files (chunk, rel);
 ";
+
+/// Which reads a row records: `scan`'s track records, or `tag`'s native
+/// values (what planning and writing need; a different read of the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Scan,
+    Tag,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Scan => "files",
+            Table::Tag => "tag_files",
+        }
+    }
+}
 
 const COLUMNS: &str = "rel, dev, ino, size, mtime_ns, ctime_ns, record, rules, decision";
 
@@ -373,7 +403,7 @@ impl Store {
 
 impl Readers {
     /// The stored rows of one chunk. Safe to call from any worker thread.
-    pub fn chunk(&self, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
+    pub fn chunk(&self, table: Table, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
         let reader = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let reader = match reader {
             Some(conn) => conn,
@@ -382,7 +412,7 @@ impl Readers {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?,
         };
-        let rows = read_chunk(&reader, chunk);
+        let rows = read_chunk(&reader, table, chunk);
         self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
         rows
     }
@@ -391,7 +421,14 @@ impl Readers {
 impl Writer {
     /// Replaces the stored rows of one chunk with `rows`: all of them, or
     /// only those in `replace` when the run covered part of the chunk.
-    pub fn put_chunk(&mut self, chunk: &Path, rows: &[Row], replace: Option<&[Vec<u8>]>) -> rusqlite::Result<()> {
+    pub fn put_chunk(
+        &mut self,
+        table: Table,
+        chunk: &Path,
+        rows: &[Row],
+        replace: Option<&[Vec<u8>]>,
+    ) -> rusqlite::Result<()> {
+        let table = table.name();
         self.begin()?;
         let path = chunk.as_os_str().as_bytes();
         self.conn
@@ -403,20 +440,21 @@ impl Writer {
             .query_row(params![path], |r| r.get(0))?;
         match replace {
             None => {
-                self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1")?.execute(params![id])?;
+                self.conn.prepare_cached(&format!("DELETE FROM {table} WHERE chunk = ?1"))?.execute(params![id])?;
             }
             Some(rels) => {
-                let mut delete = self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1 AND rel = ?2")?;
+                let mut delete =
+                    self.conn.prepare_cached(&format!("DELETE FROM {table} WHERE chunk = ?1 AND rel = ?2"))?;
                 for rel in rels.iter().chain(rows.iter().map(|r| &r.rel)) {
                     delete.execute(params![id, rel])?;
                 }
             }
         }
         {
-            let mut insert = self.conn.prepare_cached(
-                "INSERT INTO files (chunk, rel, dev, ino, size, mtime_ns, ctime_ns, record, rules, decision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
+            let mut insert = self.conn.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO {table} (chunk, rel, dev, ino, size, mtime_ns, ctime_ns, record, rules, decision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))?;
             for row in rows {
                 let k = row.key;
                 insert.execute(params![
@@ -459,6 +497,7 @@ impl Writer {
         };
         for id in &stale {
             self.conn.prepare_cached("DELETE FROM files WHERE chunk = ?1")?.execute(params![id])?;
+            self.conn.prepare_cached("DELETE FROM tag_files WHERE chunk = ?1")?.execute(params![id])?;
             self.conn.prepare_cached("DELETE FROM chunks WHERE id = ?1")?.execute(params![id])?;
         }
         Ok(stale.len())
@@ -580,9 +619,10 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
-fn read_chunk(conn: &Connection, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
+fn read_chunk(conn: &Connection, table: Table, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
+    let table = table.name();
     let mut query = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM files JOIN chunks ON files.chunk = chunks.id WHERE chunks.path = ?1"
+        "SELECT {COLUMNS} FROM {table} JOIN chunks ON {table}.chunk = chunks.id WHERE chunks.path = ?1"
     ))?;
     let rows = query.query_map(params![chunk.as_os_str().as_bytes()], |r| row_of(r, 0))?;
     rows.collect()
@@ -610,6 +650,11 @@ fn row_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Row> {
 const FORMATS: &[&str] =
     &["aac", "aiff", "ape", "flac", "mp3", "mp4", "mpc", "opus", "vorbis", "speex", "wav", "wavpack"];
 const TAG_TYPES: &[&str] = &["ape", "id3v1", "id3v2", "mp4", "vorbis", "riff_info", "aiff_text"];
+
+/// The `&'static` format name for a stored one.
+pub fn intern_format(name: &str) -> &'static str {
+    intern(name, FORMATS)
+}
 
 fn intern(name: &str, known: &[&'static str]) -> &'static str {
     known.iter().find(|k| **k == name).copied().unwrap_or("other")

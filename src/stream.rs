@@ -80,13 +80,13 @@ pub struct Tally {
 
 /// One chunk: the folder its albums sit in, and its candidates' indices.
 #[derive(Debug)]
-struct Chunk {
-    folder: PathBuf,
-    members: Vec<usize>,
+pub(crate) struct Chunk {
+    pub folder: PathBuf,
+    pub members: Vec<usize>,
 }
 
 /// Groups candidate indices into chunks of whole albums, in order of first file.
-fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
+pub(crate) fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
     let mut chunk_of: HashMap<PathBuf, usize> = HashMap::new();
     let mut chunks: Vec<Chunk> = Vec::new();
     for (index, path) in candidates.iter().enumerate() {
@@ -144,7 +144,7 @@ fn process(
     let whole_chunk = cache.roots.iter().any(|root| folder.starts_with(root));
     let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
     if cache.trust && !cache.broken.load(Ordering::Relaxed) {
-        match cache.store.chunk(&folder) {
+        match cache.store.chunk(state::Table::Scan, &folder) {
             Ok(rows) => {
                 stored = rows
                     .into_iter()
@@ -199,11 +199,11 @@ fn process(
 }
 
 /// The path below its chunk folder, as the store keys it.
-fn rel_of(path: &Path, folder: &Path) -> Vec<u8> {
+pub(crate) fn rel_of(path: &Path, folder: &Path) -> Vec<u8> {
     path.strip_prefix(folder).unwrap_or(path).as_os_str().as_bytes().to_vec()
 }
 
-fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
+pub(crate) fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
     let path = folder.join(std::ffi::OsStr::from_bytes(rel));
     roots.iter().any(|root| path.starts_with(root))
 }
@@ -362,7 +362,8 @@ pub fn scan(
             cached += reused;
             if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
                 && store_error.is_none()
-                && let Err(e) = writer.put_chunk(&update.chunk, &update.rows, update.replace.as_deref())
+                && let Err(e) =
+                    writer.put_chunk(state::Table::Scan, &update.chunk, &update.rows, update.replace.as_deref())
             {
                 store_error = Some(e);
             }
@@ -417,7 +418,7 @@ pub fn scan(
 }
 
 /// Forgets folders that are gone, then makes the run's updates durable.
-fn finish_store(
+pub(crate) fn finish_store(
     writer: &mut state::Writer,
     chunks: &[Chunk],
     roots: &[PathBuf],

@@ -10,16 +10,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use rayon::prelude::*;
-
-use crate::apply::{Prepared, apply_file, commit, prepare};
-use crate::classify::Role;
+use crate::apply::apply_file;
 use crate::config::{RunsConfig, TagConfig, UndoConfig};
 use crate::error::{Exit, FatalError, FileError, Stage};
 use crate::fields::{FIELDS, Field, Kind};
 use crate::journal::{self, Journal, Stamp};
 use crate::native::NativeFile;
-use crate::plan::{Change, PlanInput, Values, plan_album};
+use crate::plan::{Change, Values};
 use crate::read::{has_audio_extension, parse_number};
 use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::track::{Tags, Track};
@@ -28,15 +25,21 @@ use crate::track::{Tags, Track};
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// A file read for tagging: its values, the track built from them, its stamp.
-struct Read {
-    values: Values,
-    track: Track,
-    stamp: Stamp,
+pub(crate) struct Read {
+    pub values: Values,
+    pub track: Track,
+    pub stamp: Stamp,
 }
 
 fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
+    let before = Stamp::read(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    read_values_stamped(path, before)
+}
+
+/// Reads a file's native values; `before` is its stamp taken before the read,
+/// so a change during the read shows at commit time.
+pub(crate) fn read_values_stamped(path: &Path, before: Stamp) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
-    let before = Stamp::read(path).map_err(|e| err(&e))?;
     let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
     let native = match NativeFile::read_for_planning(&mut file) {
         Ok(native) => native,
@@ -63,7 +66,7 @@ fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
 }
 
 /// The track model from raw values, for classification.
-fn tags_of(values: &Values) -> Tags {
+pub(crate) fn tags_of(values: &Values) -> Tags {
     let first = |f: Field| values.get(&f).and_then(|v| v.first()).cloned();
     let list = |f: Field| values.get(&f).cloned().unwrap_or_default();
     let number = |f: Field| first(f).as_deref().and_then(parse_number);
@@ -87,15 +90,8 @@ fn tags_of(values: &Values) -> Tags {
     }
 }
 
-fn install_ctrl_c() {
+pub(crate) fn install_ctrl_c() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-}
-
-struct Counts {
-    to_change: usize,
-    unchanged: usize,
-    written: usize,
-    failed: usize,
 }
 
 /// `reeltag tag`.
@@ -103,23 +99,9 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     let started = Instant::now();
     install_ctrl_c();
     let pool = crate::thread_pool(config.input.threads)?;
-    let walked = crate::walk::walk(&config.input.roots, &config.input.walk);
-    let (reads, mut failed, skipped) = read_all(&pool, &walked.candidates, config.progress);
-    if !config.dry_run {
-        // Left by a killed run: never an original, so safe to remove.
-        for temp in &walked.stale_temps {
-            let _ = std::fs::remove_file(temp);
-        }
-    }
-    failed.extend(walked.errors);
-    // Split so classification borrows the tracks without a copy of each.
-    let (tracks, states): (Vec<Track>, Vec<(Values, Stamp)>) =
-        reads.into_iter().map(|r| (r.track, (r.values, r.stamp))).unzip();
-    let decisions = pool.install(|| crate::decide_all(&tracks, &config.rules));
-    let roles: Vec<Role> = decisions.iter().map(|d| d.role).collect();
-    let plans = pool.install(|| plan_all(&tracks, &states, &roles, &config.rules.plan));
-
-    let journal = if config.dry_run || plans.iter().all(Vec::is_empty) {
+    // The journal is created up front, before any file is read: a run that
+    // then writes nothing leaves an empty journal, which `runs` skips.
+    let journal = if config.dry_run {
         None
     } else {
         let dir = config
@@ -131,29 +113,24 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
                 .map_err(|e| FatalError::Config(format!("cannot create the journal in {}: {e}", dir.display())))?,
         ))
     };
-    let statuses: Vec<Status> = match &journal {
-        None => plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect(),
-        Some(journal) => apply_in_batches(&pool, &tracks, &states, &plans, &config.apply, journal),
-    };
-
-    let mut counts = Counts { to_change: 0, unchanged: 0, written: 0, failed: failed.len() };
+    let mut cache = crate::open_cache(&config.state, &config.rules, config.quiet)?;
     let mut report = PlanReport::new(config.format, Box::new(io::BufWriter::new(io::stdout().lock())));
-    failed.sort_by(|a, b| a.path.cmp(&b.path));
-    let written = (|| -> io::Result<()> {
-        for err in &failed {
-            report.failed_read(err)?;
-        }
-        for ((track, changes), (status, role)) in tracks.iter().zip(&plans).zip(statuses.iter().zip(&roles)) {
-            match status {
-                Status::Unchanged => counts.unchanged += 1,
-                Status::Planned => counts.to_change += 1,
-                Status::Written => counts.written += 1,
-                Status::Failed(_) => counts.failed += 1,
-            }
-            report.record(&PlanRow { path: &track.path, role: Some(*role), changes, status })?;
-        }
-        report.finish()
-    })();
+    let job = crate::tag_stream::Drive {
+        roots: &config.input.roots,
+        walk: &config.input.walk,
+        rules: &config.rules,
+        plan: &config.rules.plan,
+        pool: &pool,
+        progress: config.progress,
+        writing: journal.as_ref().map(|j| (&config.apply, j)),
+    };
+    let (tally, written) = crate::tag_stream::drive(&job, &mut report, cache.as_mut());
+    let written = written.and_then(|()| report.finish());
+    if tally.store_failed
+        && let Some(cache) = cache.take()
+    {
+        crate::quarantine(cache);
+    }
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(FatalError::Output(e)),
@@ -161,146 +138,37 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     }
     if let Some(journal) = journal {
         let mut journal = journal.into_inner().unwrap_or_else(|p| p.into_inner());
-        let _ = journal.record_durably(&[journal::Entry::End { changed: counts.written, failed: counts.failed }]);
-        if !config.quiet {
+        let _ = journal.record_durably(&[journal::Entry::End { changed: tally.written, failed: tally.failed }]);
+        if tally.attempted == 0 {
+            // Nothing was written: a journal of no changes would only clutter `runs`.
+            let _ = std::fs::remove_file(&journal.path);
+        } else if !config.quiet {
             eprintln!("reeltag: journal {} (undo with: reeltag undo {})", journal.path.display(), journal.run);
         }
     }
     if !config.quiet {
-        let role_count = |r: Role| roles.iter().filter(|x| **x == r).count();
         let action = if config.dry_run {
-            format!("{} to change", counts.to_change)
+            format!("{} to change", tally.to_change)
         } else {
-            format!("{} written", counts.written)
+            format!("{} written", tally.written)
         };
         eprintln!(
-            "reeltag: {action}, {} unchanged, {} failed, {skipped} skipped in {:.2} s; score {}, song {}, none {}{}",
-            counts.unchanged,
-            counts.failed,
+            "reeltag: {action}, {} unchanged, {} failed, {} skipped in {:.2} s; score {}, song {}, none {}{}{}",
+            tally.unchanged,
+            tally.failed,
+            tally.skipped,
             started.elapsed().as_secs_f64(),
-            role_count(Role::Score),
-            role_count(Role::Song),
-            role_count(Role::None),
+            tally.score,
+            tally.song,
+            tally.none,
+            if cache.is_some() { format!("; {} read from the state file", tally.cached) } else { String::new() },
             if config.dry_run { " (dry run: no file was changed)" } else { "" },
         );
     }
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Ok(Exit::Interrupted);
     }
-    Ok(if counts.failed > 0 { Exit::SomeFailed } else { Exit::Success })
-}
-
-/// Files per commit: one `syncfs` and one journal fsync cover them all.
-const BATCH: usize = 256;
-
-/// Applies every non-empty plan, a batch at a time: copies are prepared in
-/// parallel, then committed together. Ctrl-C lets the batch in flight finish.
-fn apply_in_batches(
-    pool: &rayon::ThreadPool,
-    tracks: &[Track],
-    states: &[(Values, Stamp)],
-    plans: &[Vec<Change>],
-    options: &crate::apply::ApplyOptions,
-    journal: &Mutex<Journal>,
-) -> Vec<Status> {
-    let mut statuses: Vec<Status> =
-        plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect();
-    let to_write: Vec<usize> = (0..plans.len()).filter(|&i| !plans[i].is_empty()).collect();
-    for batch in to_write.chunks(BATCH) {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            for &i in batch {
-                let err = FileError::with_message(
-                    &tracks[i].path,
-                    Stage::Write,
-                    "interrupted before this file",
-                    Some("run reeltag tag again"),
-                );
-                statuses[i] = Status::Failed(err);
-            }
-            continue;
-        }
-        let prepared: Vec<(usize, Result<Prepared, FileError>)> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&i| {
-                    let path = &tracks[i].path;
-                    (i, crate::read::guarded(path, || prepare(path, states[i].1, &plans[i], options)))
-                })
-                .collect()
-        });
-        let mut ready = Vec::new();
-        let mut ready_index = Vec::new();
-        for (i, result) in prepared {
-            match result {
-                Ok(p) => {
-                    ready.push(p);
-                    ready_index.push(i);
-                }
-                Err(e) => statuses[i] = Status::Failed(e),
-            }
-        }
-        let by_path: std::collections::HashMap<PathBuf, usize> =
-            ready_index.iter().map(|&i| (tracks[i].path.clone(), i)).collect();
-        for (path, result) in commit(ready, journal) {
-            let i = by_path[&path];
-            statuses[i] = match result {
-                Ok(_) => Status::Written,
-                Err(e) => Status::Failed(e),
-            };
-        }
-    }
-    statuses
-}
-
-fn read_all(pool: &rayon::ThreadPool, paths: &[PathBuf], progress: bool) -> (Vec<Read>, Vec<FileError>, usize) {
-    let bar = crate::progress::bar(paths.len(), progress);
-    let outcomes: Vec<Result<Option<Read>, FileError>> = pool.install(|| {
-        paths
-            .par_iter()
-            .map(|p| {
-                let r = crate::read::guarded(p, || read_values(p));
-                bar.inc(1);
-                r
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let (mut reads, mut failed, mut skipped) = (Vec::new(), Vec::new(), 0);
-    for outcome in outcomes {
-        match outcome {
-            Ok(Some(read)) => reads.push(read),
-            Ok(None) => skipped += 1,
-            Err(e) => failed.push(e),
-        }
-    }
-    (reads, failed, skipped)
-}
-
-fn plan_all(
-    tracks: &[Track],
-    states: &[(Values, Stamp)],
-    roles: &[Role],
-    options: &crate::plan::PlanOptions,
-) -> Vec<Vec<Change>> {
-    let albums = crate::album::group(tracks);
-    let per_album: Vec<Vec<Vec<Change>>> = albums
-        .par_iter()
-        .map(|album| {
-            let inputs: Vec<PlanInput<'_>> = album
-                .tracks
-                .iter()
-                .map(|&i| PlanInput { path: &tracks[i].path, values: &states[i].0, role: roles[i] })
-                .collect();
-            plan_album(&inputs, options)
-        })
-        .collect();
-    let mut plans: Vec<Vec<Change>> = vec![Vec::new(); tracks.len()];
-    for (album, changes) in albums.iter().zip(per_album) {
-        for (&i, changes) in album.tracks.iter().zip(changes) {
-            plans[i] = changes;
-        }
-    }
-    plans
+    Ok(if tally.failed > 0 { Exit::SomeFailed } else { Exit::Success })
 }
 
 /// `reeltag undo [RUN]`.

@@ -38,7 +38,7 @@ fn list_or_null<S: serde::Serializer>(list: &[String], s: S) -> Result<S::Ok, S:
 }
 
 /// One audio file that was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Track {
     pub path: PathBuf,
     /// Container format as detected from the content ("flac", "mp3", ...).

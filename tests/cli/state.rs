@@ -259,3 +259,45 @@ fn stats_find_problems() {
     assert_eq!(problems["missing_track_number"], 1, "{stats}");
     assert_eq!(problems["unreadable"], 1, "{stats}");
 }
+
+fn tag_run(root: &Path, state: &Path, journal: &Path, extra: &[&str]) -> Run {
+    reeltag()
+        .args(["tag", "--format", "jsonl", "--state"])
+        .arg(state)
+        .arg("--journal")
+        .arg(journal)
+        .args(extra)
+        .arg(root)
+        .output()
+        .expect("run reeltag tag")
+        .into()
+}
+
+fn from_state(run: &Run) -> usize {
+    summary_count(&run.stderr, "read").unwrap_or_else(|| panic!("no \"N read from the state file\"\n{run}"))
+}
+
+#[test]
+fn tag_reuses_its_reads_and_notices_its_own_writes_and_undo() {
+    let (dir, root, state) = library_copy();
+    let journal = dir.path().join("journal");
+    let first = tag_run(&root, &state, &journal, &[]);
+    first.assert_code(0);
+    let files = first.records().len();
+    assert!(first.stderr.contains(" written"), "{first}");
+    // The files it wrote are stored as written: the next run reads none of them.
+    let again = tag_run(&root, &state, &journal, &["--dry-run"]);
+    again.assert_code(0);
+    assert_eq!(from_state(&again), files, "{again}");
+    assert!(again.records().iter().all(|r| r["changes"] == serde_json::json!([])), "nothing left to change\n{again}");
+    let fresh = tag_run(&root, &state, &journal, &["--dry-run", "--no-cache"]);
+    assert_eq!(fresh.stdout, again.stdout, "the stored values are what the files hold");
+    // undo rewrites the files behind the state file's back: their keys change.
+    let undo: Run = reeltag().args(["undo", "--journal"]).arg(&journal).output().unwrap().into();
+    undo.assert_code(0);
+    let after_undo = tag_run(&root, &state, &journal, &["--dry-run"]);
+    let planned = after_undo.records().iter().filter(|r| r["changes"] != serde_json::json!([])).count();
+    assert_eq!(planned, summary_count(&first.stderr, "written").unwrap(), "undone files are read again\n{after_undo}");
+    let fresh = tag_run(&root, &state, &journal, &["--dry-run", "--no-cache"]);
+    assert_eq!(fresh.stdout, after_undo.stdout);
+}

@@ -1,0 +1,480 @@
+//! `reeltag tag`'s driver: the scan's streaming shape, with a plan per album
+//! and (unless a dry run) the writes.
+//!
+//! Chunks of whole albums are read (native values: what planning and writing
+//! need), classified and planned by the workers, in path order. The main
+//! thread prints each file's row once its fate is known: at once in a dry
+//! run, after its batch is committed otherwise. Memory holds the chunks in
+//! flight and the rows waiting for their batch, not the library.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+
+use rayon::prelude::*;
+
+use crate::batch::{BatchWriter, WriteJob};
+use crate::classify::Role;
+use crate::error::FileError;
+use crate::fields::FIELDS;
+use crate::journal::{Journal, Stamp};
+use crate::plan::{Change, PlanInput, PlanOptions, Values, plan_album};
+use crate::report::plan::{PlanReport, PlanRow, Status};
+use crate::rules::Rules;
+use crate::state::{self, CachedDecision, Key, Store};
+use crate::stream::{Cache, Chunk, chunks, in_roots, rel_of};
+use crate::tag::{INTERRUPTED, Read, read_values_stamped, tags_of};
+use crate::track::Track;
+
+/// One candidate after reading, classifying and planning.
+enum Slot {
+    Planned(Box<PlannedFile>),
+    Failed(FileError),
+    NotAudio,
+}
+
+struct PlannedFile {
+    read: Read,
+    role: Role,
+    changes: Vec<Change>,
+    /// The chunk folder (absolute) and the path below it, for the state file.
+    place: Option<(PathBuf, Vec<u8>)>,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default)]
+pub struct TagTally {
+    pub to_change: usize,
+    pub unchanged: usize,
+    pub written: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub cached: usize,
+    /// Files handed to the writer.
+    pub attempted: usize,
+    pub score: usize,
+    pub song: usize,
+    pub none: usize,
+    pub store_failed: bool,
+}
+
+/// What a chunk's stored rows become.
+struct Update {
+    chunk: PathBuf,
+    rows: Vec<state::Row>,
+    replace: Option<Vec<Vec<u8>>>,
+}
+
+/// Everything `drive` needs besides the report.
+pub struct Drive<'a> {
+    pub roots: &'a [PathBuf],
+    pub walk: &'a crate::walk::WalkOptions,
+    pub rules: &'a Rules,
+    pub plan: &'a PlanOptions,
+    pub pool: &'a rayon::ThreadPool,
+    pub progress: bool,
+    /// `None` for a dry run.
+    pub writing: Option<(&'a crate::apply::ApplyOptions, &'a Mutex<Journal>)>,
+}
+
+struct View<'a> {
+    store: &'a state::Readers,
+    trust: bool,
+    rules: i64,
+    roots: &'a [PathBuf],
+    broken: &'a AtomicBool,
+}
+
+/// Runs the whole `tag` pipeline; report write errors are returned after the
+/// batch is finished (files are never left half-handled because stdout closed).
+pub fn drive(
+    job: &Drive<'_>,
+    report: &mut PlanReport<'_>,
+    cache: Option<&mut Cache>,
+) -> (TagTally, std::io::Result<()>) {
+    let walked = crate::walk::walk(job.roots, job.walk);
+    if job.writing.is_some() {
+        // Left by a killed run: never an original, so safe to remove.
+        for temp in &walked.stale_temps {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+    let candidates = &walked.candidates;
+    let chunks = chunks(candidates);
+    let bar = crate::progress::bar(candidates.len(), job.progress);
+    let mut tally = TagTally { skipped: walked.skipped, ..TagTally::default() };
+    let roots: Vec<PathBuf> = job.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
+    let broken = AtomicBool::new(false);
+    let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
+    let (view, mut writer) = match cache {
+        Some(Cache { store, trust, rules }) => {
+            let Store { readers, writer, .. } = store;
+            (Some(View { store: readers, trust: *trust, rules: *rules, roots: &roots, broken: &broken }), Some(writer))
+        }
+        None => (None, None),
+    };
+    let mut store_error: Option<rusqlite::Error> = None;
+    let mut written: std::io::Result<()> = Ok(());
+    let mut walk_errors = walked.errors.iter().peekable();
+    let (sender, receiver) = mpsc::sync_channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>(4);
+
+    std::thread::scope(|scope| {
+        let bar = &bar;
+        let chunks = &chunks;
+        let view = view.as_ref();
+        scope.spawn(move || {
+            job.pool.install(|| {
+                chunks.iter().par_bridge().for_each_with(sender, |sender, chunk| {
+                    let _ = sender.send(process(chunk, candidates, job, bar, view));
+                });
+            });
+        });
+
+        let mut batch_writer = job.writing.map(|(options, journal)| BatchWriter::new(job.pool, options, journal));
+        // Rows in path order whose file is still being written.
+        let mut waiting: VecDeque<(usize, Slot)> = VecDeque::new();
+        let mut results: HashMap<usize, Result<Stamp, FileError>> = HashMap::new();
+        let mut pending: HashMap<usize, Slot> = HashMap::new();
+        let mut next = 0;
+        let mut store_rows: Vec<(PathBuf, state::Row)> = Vec::new();
+        for (batch, reused, update) in receiver {
+            tally.cached += reused;
+            if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
+                && store_error.is_none()
+                && let Err(e) =
+                    writer.put_chunk(state::Table::Tag, &update.chunk, &update.rows, update.replace.as_deref())
+            {
+                store_error = Some(e);
+            }
+            pending.extend(batch);
+            while let Some(slot) = pending.remove(&next) {
+                let path = &candidates[next];
+                while let Some(err) = walk_errors.next_if(|e| e.path < *path) {
+                    tally.failed += 1;
+                    if written.is_ok() {
+                        written = report.failed_read(err);
+                    }
+                }
+                if let (Slot::Planned(file), Some(batch_writer)) = (&slot, batch_writer.as_mut())
+                    && !file.changes.is_empty()
+                {
+                    let job = WriteJob {
+                        id: next,
+                        path: file.read.track.path.clone(),
+                        stamp: file.read.stamp,
+                        changes: file.changes.clone(),
+                    };
+                    tally.attempted += 1;
+                    results.extend(batch_writer.push(job));
+                }
+                waiting.push_back((next, slot));
+                next += 1;
+            }
+            flush(&mut waiting, &mut results, false, job, view, report, &mut tally, &mut written, &mut store_rows);
+        }
+        if let Some(batch_writer) = batch_writer {
+            results.extend(batch_writer.finish());
+        }
+        flush(&mut waiting, &mut results, true, job, view, report, &mut tally, &mut written, &mut store_rows);
+        for err in walk_errors {
+            tally.failed += 1;
+            if written.is_ok() {
+                written = report.failed_read(err);
+            }
+        }
+        if let Some(writer) = writer.as_deref_mut() {
+            for (chunk, row) in &store_rows {
+                if store_error.is_none()
+                    && let Err(e) = writer.put_chunk(state::Table::Tag, chunk, std::slice::from_ref(row), Some(&[]))
+                {
+                    store_error = Some(e);
+                }
+            }
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(writer) = writer {
+        if broken.load(Ordering::Relaxed) {
+            tally.store_failed = true;
+        } else if store_error.is_none()
+            && let Err(e) = crate::stream::finish_store(writer, &chunks, &roots, job.walk.max_depth.is_none())
+        {
+            store_error = Some(e);
+        }
+        if let Some(e) = store_error {
+            tally.store_failed = true;
+            eprintln!("reeltag: cannot update the state file {}: {e}", store_path.display());
+        }
+    }
+    (tally, written)
+}
+
+/// Prints the rows at the front of `waiting` whose fate is known; with
+/// `all`, every row (a file never written by then was interrupted).
+#[allow(clippy::too_many_arguments)]
+fn flush(
+    waiting: &mut VecDeque<(usize, Slot)>,
+    results: &mut HashMap<usize, Result<Stamp, FileError>>,
+    all: bool,
+    job: &Drive<'_>,
+    view: Option<&View<'_>>,
+    report: &mut PlanReport<'_>,
+    tally: &mut TagTally,
+    written: &mut std::io::Result<()>,
+    store_rows: &mut Vec<(PathBuf, state::Row)>,
+) {
+    while let Some((index, slot)) = waiting.front() {
+        let outcome = match slot {
+            Slot::Planned(file) if !file.changes.is_empty() && job.writing.is_some() => match results.remove(index) {
+                Some(result) => Some(result),
+                None if all => Some(Err(FileError::with_message(
+                    &file.read.track.path,
+                    crate::error::Stage::Write,
+                    "interrupted before this file",
+                    Some("run reeltag tag again"),
+                ))),
+                None => break,
+            },
+            _ => None,
+        };
+        let (_, slot) = waiting.pop_front().expect("front exists");
+        let status = report_one(&slot, outcome, report, tally, written);
+        if let (Slot::Planned(file), Status::Written, Some(view)) = (&slot, &status, view)
+            && let Some(row) = written_row(file, view.rules)
+        {
+            store_rows.push(row);
+        }
+    }
+}
+
+/// Prints one file's row and counts it.
+fn report_one(
+    slot: &Slot,
+    outcome: Option<Result<Stamp, FileError>>,
+    report: &mut PlanReport<'_>,
+    tally: &mut TagTally,
+    written: &mut std::io::Result<()>,
+) -> Status {
+    let status = match (slot, outcome) {
+        (Slot::NotAudio, _) => {
+            tally.skipped += 1;
+            return Status::Unchanged;
+        }
+        (Slot::Failed(err), _) => {
+            tally.failed += 1;
+            if written.is_ok() {
+                *written = report.failed_read(err);
+            }
+            return Status::Failed(err.clone());
+        }
+        (Slot::Planned(file), _) if file.changes.is_empty() => Status::Unchanged,
+        (Slot::Planned(_), None) => Status::Planned,
+        (Slot::Planned(_), Some(Ok(_))) => Status::Written,
+        (Slot::Planned(_), Some(Err(e))) => Status::Failed(e),
+    };
+    let Slot::Planned(file) = slot else { unreachable!("handled above") };
+    match &status {
+        Status::Unchanged => tally.unchanged += 1,
+        Status::Planned => tally.to_change += 1,
+        Status::Written => tally.written += 1,
+        Status::Failed(_) => tally.failed += 1,
+    }
+    match file.role {
+        Role::Score => tally.score += 1,
+        Role::Song => tally.song += 1,
+        Role::None => tally.none += 1,
+    }
+    if written.is_ok() {
+        *written = report.record(&PlanRow {
+            path: &file.read.track.path,
+            role: Some(file.role),
+            changes: &file.changes,
+            status: &status,
+        });
+    }
+    status
+}
+
+/// The stored row of a file just written: its new key and the values it now
+/// holds, so the next run does not read it again.
+fn written_row(file: &PlannedFile, rules: i64) -> Option<(PathBuf, state::Row)> {
+    let (chunk, rel) = file.place.clone()?;
+    let meta = std::fs::metadata(&file.read.track.path).ok()?;
+    let mut values = file.read.values.clone();
+    for change in &file.changes {
+        values.insert(change.field, change.new.clone());
+    }
+    let decision = CachedDecision { role: file.role, confidence: 0.0, rule: None, reasons: Vec::new() };
+    Some((
+        chunk,
+        state::Row {
+            rel,
+            key: Key::of(&meta),
+            record: values_json(file.read.track.format, &values),
+            rules: Some(rules),
+            decision: Some(serde_json::to_string(&decision).expect("decisions serialize")),
+        },
+    ))
+}
+
+/// A `tag` read as stored: the format and the non-empty values.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredValues {
+    format: String,
+    values: BTreeMap<crate::fields::Field, Vec<String>>,
+}
+
+fn values_json(format: &str, values: &Values) -> String {
+    let values = values.iter().filter(|(_, v)| !v.is_empty()).map(|(f, v)| (*f, v.clone())).collect();
+    serde_json::to_string(&StoredValues { format: format.to_string(), values }).expect("values serialize")
+}
+
+/// What the store gave back for one file.
+struct Stored {
+    read: Read,
+    role: Option<Role>,
+}
+
+fn restore(path: &Path, row: &state::Row, key: Key, rules: i64) -> Option<Stored> {
+    let StoredValues { format, mut values } = serde_json::from_str(&row.record).ok()?;
+    for spec in FIELDS {
+        values.entry(spec.field).or_default();
+    }
+    let format = state::intern_format(&format);
+    let track =
+        Track { path: path.to_path_buf(), format, tag_types: Vec::new(), id3v2_version: None, tags: tags_of(&values) };
+    let role = (row.rules == Some(rules))
+        .then(|| row.decision.as_deref().and_then(|d| serde_json::from_str::<CachedDecision>(d).ok()))
+        .flatten()
+        .map(|d| d.role);
+    Some(Stored { read: Read { values, track, stamp: Stamp { size: key.size, mtime_ns: key.mtime_ns } }, role })
+}
+
+fn process(
+    chunk: &Chunk,
+    candidates: &[PathBuf],
+    job: &Drive<'_>,
+    bar: &indicatif::ProgressBar,
+    view: Option<&View<'_>>,
+) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
+    let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
+    let whole_chunk = view.is_none_or(|v| v.roots.iter().any(|root| folder.starts_with(root)));
+    let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
+    if let Some(view) = view.filter(|v| v.trust && !v.broken.load(Ordering::Relaxed)) {
+        match view.store.chunk(state::Table::Tag, &folder) {
+            Ok(rows) => {
+                stored = rows
+                    .into_iter()
+                    .filter(|row| whole_chunk || in_roots(&folder, &row.rel, view.roots))
+                    .map(|row| (row.rel.clone(), row))
+                    .collect()
+            }
+            Err(e) => {
+                if !view.broken.swap(true, Ordering::Relaxed) {
+                    eprintln!("reeltag: the state file cannot be read ({e}); going on without it");
+                }
+            }
+        }
+    }
+    let rules_fingerprint = view.map_or(0, |v| v.rules);
+    // Read (or restore) every file; a stored role is kept only while the whole chunk is unchanged.
+    let read: Vec<ReadOne> = chunk
+        .members
+        .par_iter()
+        .map(|&i| {
+            let path = &candidates[i];
+            let outcome = read_one(path, &rel_of(path, &chunk.folder), &stored, view.is_some(), rules_fingerprint);
+            bar.inc(1);
+            outcome
+        })
+        .collect();
+    let reused = read.iter().filter(|r| r.3).count();
+    let clean = view.is_some()
+        && reused == read.len()
+        && stored.len() == read.len()
+        && read.iter().all(|(r, _, role, _)| !matches!(r, Ok(Some(_))) || role.is_some());
+
+    let mut slots: Vec<(usize, Slot)> = Vec::with_capacity(read.len());
+    let mut reads: Vec<(usize, Read, Option<Key>, Option<Role>)> = Vec::new();
+    for (&index, (outcome, key, role, _)) in chunk.members.iter().zip(read) {
+        match outcome {
+            Ok(Some(r)) => reads.push((index, r, key, role)),
+            Ok(None) => slots.push((index, Slot::NotAudio)),
+            Err(e) => slots.push((index, Slot::Failed(e))),
+        }
+    }
+    // Classification and grouping want a slice of tracks: lend them out and back.
+    let tracks: Vec<Track> = reads.iter_mut().map(|(_, r, _, _)| std::mem::take(&mut r.track)).collect();
+    let roles: Vec<Role> = if clean {
+        reads.iter().map(|(_, _, _, role)| role.expect("a clean chunk has every role")).collect()
+    } else {
+        crate::decide_all(&tracks, job.rules).iter().map(|d| d.role).collect()
+    };
+    let albums = crate::album::group(&tracks);
+    for ((_, r, _, _), track) in reads.iter_mut().zip(tracks) {
+        r.track = track;
+    }
+    let mut plans: Vec<Vec<Change>> = vec![Vec::new(); reads.len()];
+    for album in albums {
+        let inputs: Vec<PlanInput<'_>> = album
+            .tracks
+            .iter()
+            .map(|&i| PlanInput { path: &reads[i].1.track.path, values: &reads[i].1.values, role: roles[i] })
+            .collect();
+        for (&i, changes) in album.tracks.iter().zip(plan_album(&inputs, job.plan)) {
+            plans[i] = changes;
+        }
+    }
+    let mut rows: Vec<state::Row> = Vec::new();
+    for (((index, read, key, _), role), changes) in reads.into_iter().zip(roles).zip(plans) {
+        let rel = rel_of(&read.track.path, &chunk.folder);
+        if let (Some(key), Some(_), false) = (key, view, clean) {
+            let decision = CachedDecision { role, confidence: 0.0, rule: None, reasons: Vec::new() };
+            rows.push(state::Row {
+                rel: rel.clone(),
+                key,
+                record: values_json(read.track.format, &read.values),
+                rules: Some(rules_fingerprint),
+                decision: Some(serde_json::to_string(&decision).expect("decisions serialize")),
+            });
+        }
+        let place = view.map(|_| (folder.clone(), rel));
+        slots.push((index, Slot::Planned(Box::new(PlannedFile { read, role, changes, place }))));
+    }
+    let update = (view.is_some() && !clean).then(|| Update {
+        chunk: folder.clone(),
+        rows,
+        replace: (!whole_chunk).then(|| stored.into_keys().collect()),
+    });
+    (slots, reused, update)
+}
+
+/// A read's outcome, the file's key, a stored role, and whether the store was used.
+type ReadOne = (Result<Option<Read>, FileError>, Option<Key>, Option<Role>, bool);
+
+/// A file's values from the store when its key matches, else from a read.
+/// Returns the outcome, the key, a stored role, and whether the store was used.
+fn read_one(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, keyed: bool, rules: i64) -> ReadOne {
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        let err = FileError::with_message(
+            path,
+            crate::error::Stage::Read,
+            "interrupted before this file",
+            Some("run reeltag tag again"),
+        );
+        return (Err(err), None, None, false);
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return (Err(FileError::new(path, crate::error::Stage::Read, &e)), None, None, false),
+    };
+    let key = Key::of(&meta);
+    if let Some(row) = stored.get(rel).filter(|row| row.key == key)
+        && let Some(hit) = restore(path, row, key, rules)
+    {
+        return (Ok(Some(hit.read)), Some(key), hit.role, true);
+    }
+    let outcome = crate::read::guarded(path, || read_values_stamped(path, Stamp::of(&meta)));
+    (outcome, keyed.then_some(key), None, false)
+}
