@@ -7,8 +7,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Once, mpsc};
+use std::time::Duration;
 
 use lofty::config::{GlobalOptions, ParseOptions, ParsingMode, apply_global_options};
 use lofty::file::{FileType, TaggedFileExt};
@@ -42,9 +45,116 @@ fn parse_options() -> ParseOptions {
     ParseOptions::new().read_properties(false).read_cover_art(false).parsing_mode(ParsingMode::BestAttempt)
 }
 
-/// Reads one file. Never panics: a panic inside lofty becomes this file's error.
+/// Reads one file. Never panics: a panic inside lofty becomes this file's
+/// error, and so does a parse that runs past [`PARSE_TIME_LIMIT`].
 pub fn read_track(path: &Path) -> ReadOutcome {
-    match guarded(path, || read_unguarded(path)) {
+    let owned = path.to_path_buf();
+    outcome(with_deadline(path, Stage::Read, PARSE_TIME_LIMIT, move || {
+        let file = File::open(&owned).map_err(|e| FileError::new(&owned, Stage::Read, &e))?;
+        read_track_unguarded(&owned, &mut BufReader::new(file))
+    }))
+}
+
+/// How long one file's parse (or in-memory tag write) may take. Real files
+/// take milliseconds, even large ones, since tags sit at known places; a
+/// parse still running after this long is stuck on a malformed file.
+pub const PARSE_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// Parser threads get a main thread's stack, as headroom for lofty's
+/// recursion on nested structures (a stack overflow aborts the process).
+const PARSER_STACK: usize = 8 * 1024 * 1024;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// This thread's parser thread, which runs its parses so that one that
+    /// never ends can be left behind.
+    static PARSER: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
+}
+
+fn spawn_parser() -> std::io::Result<mpsc::Sender<Job>> {
+    let (sender, jobs) = mpsc::channel::<Job>();
+    std::thread::Builder::new().name("reeltag-parse".into()).stack_size(PARSER_STACK).spawn(move || {
+        for job in jobs {
+            job();
+        }
+    })?;
+    Ok(sender)
+}
+
+/// Runs `work` (guarded, see [`guarded`]) on the calling thread's parser
+/// thread and waits at most `limit`. Past it the file gets an error and the
+/// caller goes on: the stuck parser thread is abandoned (a fresh one takes
+/// the next file) and exits whenever its parse ends. Rust cannot stop a
+/// thread, so a parse that never ends keeps one core busy until reeltag exits.
+pub fn with_deadline<T: Send + 'static>(
+    path: &Path,
+    stage: Stage,
+    limit: Duration,
+    work: impl FnOnce() -> Result<T, FileError> + Send + 'static,
+) -> Result<T, FileError> {
+    let (done, result) = mpsc::sync_channel(1);
+    let owned = path.to_path_buf();
+    let job: Job = Box::new(move || {
+        // The caller may have given up: nobody to tell, then.
+        let _ = done.send(guarded(&owned, work));
+    });
+    let sent = PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        let sender = match parser.take() {
+            Some(sender) => sender,
+            None => spawn_parser().map_err(|e| (e, None))?,
+        };
+        match sender.send(job) {
+            Ok(()) => {
+                *parser = Some(sender);
+                Ok(())
+            }
+            Err(mpsc::SendError(job)) => Err((std::io::Error::other("the parser thread ended"), Some(job))),
+        }
+    });
+    match sent {
+        Ok(()) => {}
+        // No thread to spare (or it died): parse here, without the time limit.
+        Err((_, Some(job))) => job(),
+        Err((e, None)) => {
+            return Err(FileError::with_message(
+                path,
+                stage,
+                format!("cannot start a parser thread: {e}"),
+                Some("the system is out of threads or memory; run reeltag with fewer --threads"),
+            ));
+        }
+    }
+    match result.recv_timeout(limit) {
+        Ok(outcome) => outcome,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            PARSER.with(|parser| parser.borrow_mut().take());
+            Err(FileError::with_message(
+                path,
+                stage,
+                format!("parsing did not finish within {} s and was abandoned", limit.as_secs_f64()),
+                Some("the file is probably malformed; the rest of the batch went on"),
+            ))
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(FileError::with_message(
+            path,
+            stage,
+            "the parser thread ended without an answer",
+            Some("please report this file"),
+        )),
+    }
+}
+
+/// Reads one file's tags from `reader` exactly as [`read_track`] reads them
+/// from disk; `path` only names the file (its extension is the fallback
+/// format). Never panics. For in-memory input: the fuzz targets and tests.
+pub fn read_track_from<R: Read + Seek>(path: &Path, reader: &mut R) -> ReadOutcome {
+    outcome(guarded(path, || read_track_unguarded(path, reader)))
+}
+
+fn outcome(result: Result<Option<Track>, FileError>) -> ReadOutcome {
+    match result {
         Ok(Some(track)) => ReadOutcome::Track(Box::new(track)),
         Ok(None) => ReadOutcome::NotAudio,
         Err(err) => ReadOutcome::Failed(err),
@@ -52,8 +162,11 @@ pub fn read_track(path: &Path) -> ReadOutcome {
 }
 
 /// Runs `read` on one file with panics caught: lofty still panics on some
-/// crafted files, and one file must never stop the batch.
+/// crafted files, and one file must never stop the batch. Also applies
+/// [`configure_thread`], so no parse runs without the allocation limit,
+/// whichever thread calls.
 pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    configure_thread();
     install_panic_hook();
     IN_READ.with(|flag| flag.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(read));
@@ -69,19 +182,23 @@ pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> R
     })
 }
 
-fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
+/// [`read_track_from`] without the panic guard: what the fuzzer runs to see
+/// lofty's own panics. Everything else should call the guarded versions.
+pub fn read_track_unguarded<R: Read + Seek>(path: &Path, reader: &mut R) -> Result<Option<Track>, FileError> {
     let read_err = |err: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, err);
-    let probe = Probe::open(path)
-        .map_err(|e| read_err(&e))?
-        .options(parse_options())
-        .guess_file_type()
-        .map_err(|e| read_err(&e))?;
+    reader.rewind().map_err(|e| read_err(&e))?;
+    let mut probe = Probe::new(&mut *reader).options(parse_options());
+    // As `Probe::open` does: the extension names the format when the content does not.
+    if let Some(by_name) = FileType::from_path(path) {
+        probe = probe.set_file_type(by_name);
+    }
+    let probe = probe.guess_file_type().map_err(|e| read_err(&e))?;
     // Neither the content nor the extension names an audio format.
     let Some(file_type) = probe.file_type() else {
         return Ok(None);
     };
     let tagged = probe.read().map_err(|e| read_err(&e))?;
-    if tagged.tags().is_empty() && !is_real_stream(path, file_type)? {
+    if tagged.tags().is_empty() && !is_real_stream_in(path, reader, file_type)? {
         return Ok(None);
     }
 
@@ -107,8 +224,21 @@ pub fn is_real_stream(path: &Path, file_type: FileType) -> Result<bool, FileErro
     if !matches!(file_type, FileType::Mpeg | FileType::Aac) {
         return Ok(true);
     }
-    let checked = Probe::open(path)
-        .and_then(|p| p.options(parse_options().read_properties(true)).guess_file_type().map_err(Into::into))
+    let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    is_real_stream_in(path, &mut BufReader::new(file), file_type)
+}
+
+/// [`is_real_stream`] on an open reader.
+pub fn is_real_stream_in<R: Read + Seek>(path: &Path, reader: &mut R, file_type: FileType) -> Result<bool, FileError> {
+    if !matches!(file_type, FileType::Mpeg | FileType::Aac) {
+        return Ok(true);
+    }
+    reader.rewind().map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    let checked = Probe::new(&mut *reader)
+        .options(parse_options().read_properties(true))
+        .set_file_type(file_type)
+        .guess_file_type()
+        .map_err(Into::into)
         .and_then(|p| p.read());
     match checked {
         Ok(_) => Ok(true),
