@@ -25,6 +25,7 @@ mod id3v1;
 mod id3v2;
 mod kinds;
 mod mp4;
+pub mod region;
 mod vorbis;
 
 #[cfg(test)]
