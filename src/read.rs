@@ -3,12 +3,13 @@
 //! The format is detected from the content (a FLAC named `.mp3` reads as
 //! FLAC). Audio properties and cover art are not read: a scan needs neither,
 //! and skipping them is most of what makes it fast. Every read is isolated
-//! with `catch_unwind`, because lofty still panics on some crafted files.
+//! with `catch_unwind`, because lofty still panics on some crafted files,
+//! runs under lofty's allocation limit, and is abandoned if it runs too long.
 
 use std::cell::{Cell, RefCell};
-use std::panic::{self, AssertUnwindSafe};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Once, mpsc};
 use std::time::Duration;
