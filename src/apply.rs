@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{FileError, Stage};
 use crate::journal::{Entry, Journal, JournalChange, Stamp, sync_dir};
+use crate::native::region::audio_region;
 use crate::native::{NativeFile, NativeOptions};
 use crate::plan::Change;
 use crate::walk::TEMP_MARKER;
@@ -329,6 +330,17 @@ fn verify(path: &Path, original: &[u8], written: &[u8], changes: &[Change]) -> R
         return Err(fail(
             path,
             "the audio changed while writing tags",
+            "the original is untouched; please report this",
+        ));
+    }
+    // Byte for byte where the layout is understood: equal properties would
+    // not show a changed sample.
+    if let Some((_, audio)) = audio_region(original)
+        && audio_region(written).is_none_or(|(_, new)| new != audio)
+    {
+        return Err(fail(
+            path,
+            "the audio bytes changed while writing tags",
             "the original is untouched; please report this",
         ));
     }

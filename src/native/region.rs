@@ -7,6 +7,8 @@
 //! grows), MP4 (the `mdat` payload), WAV (`data`), AIFF (`SSND`), WavPack/APE/
 //! Musepack (everything before a trailing APEv2 tag / ID3v1).
 
+use std::borrow::Cow;
+
 pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -40,10 +42,10 @@ fn trailing_tags_start(b: &[u8]) -> usize {
     end
 }
 
-/// `(offset, digest)` of a file's audio stream: the stream's bytes (Ogg:
-/// its audio packets and granule positions), or `None` if the layout is not
-/// understood. Never panics, whatever the bytes.
-pub fn audio_region(b: &[u8]) -> Option<(u64, Vec<u8>)> {
+/// `(offset, digest)` of a file's audio stream: the stream's bytes, borrowed
+/// (Ogg: its audio packets and granule positions), or `None` if the layout
+/// is not understood. Never panics, whatever the bytes.
+pub fn audio_region(b: &[u8]) -> Option<(u64, Cow<'_, [u8]>)> {
     let start = id3v2_end(&b);
     let rest = b.get(start..)?;
     if rest.starts_with(b"fLaC") {
@@ -59,25 +61,25 @@ pub fn audio_region(b: &[u8]) -> Option<(u64, Vec<u8>)> {
         return iff_chunk(b, b"SSND", true);
     }
     if b.get(4..8) == Some(b"ftyp") {
-        return mp4_mdat(b).map(|(offset, len)| (offset as u64, b[offset..offset + len].to_vec()));
+        return mp4_mdat(b).map(|(offset, len)| (offset as u64, Cow::Borrowed(&b[offset..offset + len])));
     }
     let end = trailing_tags_start(b);
-    Some((start as u64, b.get(start..end)?.to_vec()))
+    Some((start as u64, Cow::Borrowed(b.get(start..end)?)))
 }
 
-fn flac(b: &[u8], start: usize) -> Option<(u64, Vec<u8>)> {
+fn flac(b: &[u8], start: usize) -> Option<(u64, Cow<'_, [u8]>)> {
     let mut pos = start + 4;
     loop {
         let header = *b.get(pos)?;
         let len = be32(b, pos)? as usize & 0x00ff_ffff;
         pos += 4 + len;
         if header & 0x80 != 0 {
-            return Some((pos as u64, b.get(pos..)?.to_vec()));
+            return Some((pos as u64, Cow::Borrowed(b.get(pos..)?)));
         }
     }
 }
 
-fn ogg(b: &[u8]) -> Option<(u64, Vec<u8>)> {
+fn ogg(b: &[u8]) -> Option<(u64, Cow<'_, [u8]>)> {
     // (page offset, granule, packets completed or continued on this page)
     let mut packets: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut granules: Vec<(usize, u64)> = Vec::new();
@@ -122,15 +124,15 @@ fn ogg(b: &[u8]) -> Option<(u64, Vec<u8>)> {
     for (_, granule) in granules.iter().filter(|(page, _)| *page >= audio_start) {
         digest.extend(granule.to_le_bytes());
     }
-    Some((audio_start as u64, digest))
+    Some((audio_start as u64, Cow::Owned(digest)))
 }
 
-fn iff_chunk(b: &[u8], want: &[u8; 4], big_endian: bool) -> Option<(u64, Vec<u8>)> {
+fn iff_chunk<'a>(b: &'a [u8], want: &[u8; 4], big_endian: bool) -> Option<(u64, Cow<'a, [u8]>)> {
     let mut pos = 12;
     while pos + 8 <= b.len() {
         let size = if big_endian { be32(b, pos + 4)? } else { le32(b, pos + 4)? } as usize;
         if &b[pos..pos + 4] == want {
-            return Some(((pos + 8) as u64, b.get(pos + 8..pos + 8 + size)?.to_vec()));
+            return Some(((pos + 8) as u64, Cow::Borrowed(b.get(pos + 8..pos + 8 + size)?)));
         }
         pos += 8 + size + size % 2;
     }

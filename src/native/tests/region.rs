@@ -6,7 +6,8 @@ use crate::native::region::{atoms, audio_region, be32, mp4_mdat};
 
 /// [`audio_region`] of a file on disk.
 pub(crate) fn audio_region_digest(path: &Path) -> Option<(u64, Vec<u8>)> {
-    audio_region(&std::fs::read(path).ok()?)
+    let bytes = std::fs::read(path).ok()?;
+    audio_region(&bytes).map(|(offset, audio)| (offset, audio.into_owned()))
 }
 
 /// MP4: every chunk offset (stco/co64) relative to the mdat payload. A tag
