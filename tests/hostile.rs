@@ -303,7 +303,7 @@ fn every_corpus_file_parses_in_bounded_time_and_memory() {
         });
         timings.push((started.elapsed(), scan_peak.max(write_peak), path.clone()));
     }
-    timings.sort_by(|a, b| b.0.cmp(&a.0));
+    timings.sort_by_key(|t| std::cmp::Reverse(t.0));
     let name = |p: &Path| p.strip_prefix(&corpus).unwrap_or(p).display().to_string();
     for (time, peak, path) in timings.iter().take(5) {
         eprintln!("slowest: {:>7.1} ms, peak {:>7} KiB  {}", time.as_secs_f64() * 1000.0, peak >> 10, name(path));

@@ -46,7 +46,7 @@ fn trailing_tags_start(b: &[u8]) -> usize {
 /// (Ogg: its audio packets and granule positions), or `None` if the layout
 /// is not understood. Never panics, whatever the bytes.
 pub fn audio_region(b: &[u8]) -> Option<(u64, Cow<'_, [u8]>)> {
-    let start = id3v2_end(&b);
+    let start = id3v2_end(b);
     let rest = b.get(start..)?;
     if rest.starts_with(b"fLaC") {
         return flac(b, start);
