@@ -179,8 +179,9 @@ proptest! {
     }
 }
 
-/// A library of a few albums whose tags fire the classifier's signals.
-fn library() -> impl Strategy<Value = Vec<Track>> {
+/// A library of a few albums whose tags fire the classifier's signals;
+/// `siblings` adds sibling folders whose tracks may join as discs of one release.
+fn library(siblings: bool) -> impl Strategy<Value = Vec<Track>> {
     let album_titles = select(vec![
         "Interstellar (Original Motion Picture Soundtrack)",
         "Guardians of the Galaxy: Awesome Mix Vol. 1",
@@ -200,14 +201,18 @@ fn library() -> impl Strategy<Value = Vec<Track>> {
         "Love Me (feat. Someone)",
     ]);
     let genres = select(vec!["Soundtrack", "Classical", "Pop", ""]);
-    let folders = select(vec![
+    let mut folder_names = vec![
         "Soundtracks/Interstellar",
         "Soundtracks/Interstellar/CD1",
         "Soundtracks/Interstellar/CD2",
         "Pop/Mix",
         "Classical/Karajan",
         "Loose",
-    ]);
+    ];
+    if siblings {
+        folder_names.extend(["Soundtracks/Part 1", "Soundtracks/Part 2", "Soundtracks/Part 3"]);
+    }
+    let folders = select(folder_names);
     let track = (folders, album_titles, artists.clone(), artists, titles, genres, prop::option::of(1u32..3));
     prop::collection::vec(track, 1..24).prop_map(|tracks| {
         tracks
@@ -255,20 +260,34 @@ proptest! {
     /// Each track's role, confidence and reasons do not depend on the order
     /// the tracks come in or on how many threads classify them.
     #[test]
-    fn classification_ignores_order_and_threads(tracks in library(), seed in any::<u64>()) {
-        let expected = decisions_by_path(&tracks, 1);
-        let mut shuffled = tracks.clone();
-        // A seeded Fisher-Yates shuffle, so a failure replays.
-        let mut state = seed | 1;
-        for i in (1..shuffled.len()).rev() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
-        }
-        prop_assert_eq!(&decisions_by_path(&shuffled, 1), &expected, "reordered");
-        prop_assert_eq!(&decisions_by_path(&shuffled, 4), &expected, "four threads");
+    fn classification_ignores_order_and_threads(tracks in library(false), seed in any::<u64>()) {
+        assert_order_free(&tracks, seed)?;
     }
+
+    /// The same with sibling disc folders. Fails today: `album::group` merges
+    /// sibling folders in `HashMap` order, so which folder a disc joins (and
+    /// so the roles) changes from run to run.
+    #[test]
+    #[ignore = "album::group merges sibling disc folders in HashMap order (reported on issue 6)"]
+    fn classification_ignores_order_and_threads_with_sibling_discs(tracks in library(true), seed in any::<u64>()) {
+        assert_order_free(&tracks, seed)?;
+    }
+}
+
+fn assert_order_free(tracks: &[Track], seed: u64) -> Result<(), TestCaseError> {
+    let expected = decisions_by_path(tracks, 1);
+    let mut shuffled = tracks.to_vec();
+    // A seeded xorshift Fisher-Yates shuffle, so a failure replays.
+    let mut state = seed | 1;
+    for i in (1..shuffled.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    prop_assert_eq!(&decisions_by_path(&shuffled, 1), &expected, "reordered");
+    prop_assert_eq!(&decisions_by_path(&shuffled, 4), &expected, "four threads");
+    Ok(())
 }
 
 /// The committed fixtures the writer is tried on, one per tag format family.
