@@ -98,7 +98,7 @@ pub fn with_deadline<T: Send + 'static>(
     let owned = path.to_path_buf();
     let job: Job = Box::new(move || {
         // The caller may have given up: nobody to tell, then.
-        let _ = done.send(guarded(&owned, work));
+        let _ = done.send(guarded_as(&owned, stage, work));
     });
     let sent = PARSER.with(|parser| {
         let mut parser = parser.borrow_mut();
@@ -167,6 +167,11 @@ fn outcome(result: Result<Option<Track>, FileError>) -> ReadOutcome {
 /// [`configure_thread`], so no parse runs without the allocation limit,
 /// whichever thread calls.
 pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    guarded_as(path, Stage::Read, read)
+}
+
+/// [`guarded`], with a crash reported as an error of `stage`.
+pub fn guarded_as<T>(path: &Path, stage: Stage, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
     configure_thread();
     install_panic_hook();
     IN_READ.with(|flag| flag.set(true));
@@ -176,7 +181,7 @@ pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> R
         let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
         Err(FileError::with_message(
             path,
-            Stage::Read,
+            stage,
             format!("the tag parser crashed on this file ({detail})"),
             Some("the file is malformed; re-encode it or report it to the lofty project"),
         ))
