@@ -503,8 +503,9 @@ fn hard_links_stay_hard_links() {
 /// Inputs the `write` fuzz target crashed with (`tests/data/fuzz/`, each a
 /// selector byte then the file): lofty's Opus and Speex duration code
 /// overflows on a huge last granule position (a panic with overflow checks
-/// on, as in this test build), and lofty's MP4 ilst writer slices past the
-/// end of a malformed `moov` (a panic in any build). Through the whole `tag`
+/// on, as in this test build), its Speex bitrate code divides by a zero
+/// length, and its MP4 ilst writer slices past the end of a malformed `moov`
+/// (both panics in any build). Through the whole `tag`
 /// command each file is written or refused with a message; nothing crashes
 /// and a refused file is left as it was.
 #[test]
@@ -521,7 +522,7 @@ fn fuzz_reproducers_are_written_or_refused_never_crash() {
         fs::write(root.join(&name), &bytes[1..]).expect("write the file");
         originals.push((name, bytes[1..].to_vec()));
     }
-    assert!(originals.len() >= 3, "the reproducers are committed");
+    assert!(originals.len() >= 4, "the reproducers are committed");
     let config = dir.path().join("config.toml");
     fs::write(&config, "[[rule]]\npath = \"**\"\nrole = \"score\"\n").expect("config");
     let (code, stdout, stderr) = tag(dir.path(), &[&root], &["--config", config.to_str().expect("UTF-8")]);
