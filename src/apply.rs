@@ -10,7 +10,7 @@
 //! the whole old file or the whole new one.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{FileError, Stage};
 use crate::journal::{Entry, Journal, JournalChange, Stamp, sync_dir};
+use crate::native::region::audio_region;
 use crate::native::{NativeFile, NativeOptions};
 use crate::plan::Change;
 use crate::walk::TEMP_MARKER;
@@ -81,6 +82,63 @@ fn audio_signature(path: &Path, bytes: &[u8]) -> Result<String, FileError> {
     ))
 }
 
+/// The largest file `prepare` edits. The write holds about three copies of
+/// the file in memory (original, rewritten buffer, checks), per thread; 1 GiB
+/// covers any real track, even hours of 24-bit/192 kHz FLAC, and keeps a
+/// batch's memory bounded. Larger files are refused, never half-written.
+pub const MAX_WRITE_SIZE: u64 = 1024 * 1024 * 1024;
+
+fn too_big(path: &Path, size: u64) -> FileError {
+    fail(
+        path,
+        format!("the file is {} MiB, over reeltag's {} MiB limit for tag writes", size >> 20, MAX_WRITE_SIZE >> 20),
+        "skipped, untouched; tag it with a tool that edits in place",
+    )
+}
+
+/// Reads a whole file, failing with `FileTooLarge` past [`MAX_WRITE_SIZE`]
+/// even if it grew after its size was checked.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let expected = file.metadata()?.len().min(MAX_WRITE_SIZE);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    file.take(MAX_WRITE_SIZE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_WRITE_SIZE {
+        return Err(std::io::Error::from(std::io::ErrorKind::FileTooLarge));
+    }
+    Ok(bytes)
+}
+
+/// Writes `changes` into a copy of a file's bytes, in memory, and checks the
+/// result as [`prepare`] does (planned values read back, audio unchanged).
+/// Returns the new bytes. `path` only names the file in errors. Panics inside
+/// lofty are not caught here: callers wrap this in [`crate::read::guarded`].
+pub fn write_in_memory(
+    path: &Path,
+    original: &[u8],
+    changes: &[Change],
+    native: &NativeOptions,
+) -> Result<Vec<u8>, FileError> {
+    let mut tags =
+        NativeFile::read_from(&mut Cursor::new(original)).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+    for change in changes {
+        tags.set(change.field, &change.new, native);
+    }
+    let losses = tags.id3v2_write_losses(native);
+    if !losses.is_empty() {
+        return Err(fail(
+            path,
+            format!("an ID3v2.3 tag cannot keep these frames: {}", losses.join(", ")),
+            "skipped so nothing is lost; --id3v24 writes ID3v2.4, which keeps them",
+        ));
+    }
+    let mut buffer = Cursor::new(original.to_vec());
+    tags.save_to(&mut buffer, native).map_err(|e| FileError::new(path, Stage::Write, &e))?;
+    let written = buffer.into_inner();
+    verify(path, original, &written, changes)?;
+    Ok(written)
+}
+
 /// A tagged, verified copy waiting beside its original for the batch commit.
 pub struct Prepared {
     path: PathBuf,
@@ -128,24 +186,17 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
     }
     // The whole edit happens in memory: one read of the original, lofty's
     // rewrite in a buffer, the checks on that buffer, one write of the copy.
-    let original = fs::read(&target).map_err(|e| io_fail(path, "cannot read the file", &e))?;
-    let native = options.native;
-    let mut buffer = Cursor::new(original.clone());
-    let mut tags = NativeFile::read_from(&mut buffer).map_err(|e| FileError::new(path, Stage::Write, &e))?;
-    for change in changes {
-        tags.set(change.field, &change.new, &native);
+    if meta.len() > MAX_WRITE_SIZE {
+        return Err(too_big(path, meta.len()));
     }
-    let losses = tags.id3v2_write_losses(&native);
-    if !losses.is_empty() {
-        return Err(fail(
-            path,
-            format!("an ID3v2.3 tag cannot keep these frames: {}", losses.join(", ")),
-            "skipped so nothing is lost; --id3v24 writes ID3v2.4, which keeps them",
-        ));
-    }
-    tags.save_to(&mut buffer, &native).map_err(|e| FileError::new(path, Stage::Write, &e))?;
-    let written = buffer.into_inner();
-    verify(path, &original, &written, changes)?;
+    let original = read_capped(&target).map_err(|e| match e.kind() {
+        std::io::ErrorKind::FileTooLarge => too_big(path, MAX_WRITE_SIZE + 1),
+        _ => io_fail(path, "cannot read the file", &e),
+    })?;
+    let (owned, planned_changes, native) = (path.to_path_buf(), changes.to_vec(), options.native);
+    let written = crate::read::with_deadline(path, Stage::Write, crate::read::PARSE_TIME_LIMIT, move || {
+        write_in_memory(&owned, &original, &planned_changes, &native)
+    })?;
 
     let temp = TempFile(Some(temp_path(&target)));
     let temp_path = temp.0.clone().expect("set above");
@@ -279,6 +330,17 @@ fn verify(path: &Path, original: &[u8], written: &[u8], changes: &[Change]) -> R
         return Err(fail(
             path,
             "the audio changed while writing tags",
+            "the original is untouched; please report this",
+        ));
+    }
+    // Byte for byte where the layout is understood: equal properties would
+    // not show a changed sample.
+    if let Some((_, audio)) = audio_region(original)
+        && audio_region(written).is_none_or(|(_, new)| new != audio)
+    {
+        return Err(fail(
+            path,
+            "the audio bytes changed while writing tags",
             "the original is untouched; please report this",
         ));
     }

@@ -3,12 +3,16 @@
 //! The format is detected from the content (a FLAC named `.mp3` reads as
 //! FLAC). Audio properties and cover art are not read: a scan needs neither,
 //! and skipping them is most of what makes it fast. Every read is isolated
-//! with `catch_unwind`, because lofty still panics on some crafted files.
+//! with `catch_unwind`, because lofty still panics on some crafted files,
+//! runs under lofty's allocation limit, and is abandoned if it runs too long.
 
 use std::cell::{Cell, RefCell};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
-use std::sync::Once;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, Once, mpsc};
+use std::time::Duration;
 
 use lofty::config::{GlobalOptions, ParseOptions, ParsingMode, apply_global_options};
 use lofty::file::{FileType, TaggedFileExt};
@@ -42,9 +46,207 @@ fn parse_options() -> ParseOptions {
     ParseOptions::new().read_properties(false).read_cover_art(false).parsing_mode(ParsingMode::BestAttempt)
 }
 
-/// Reads one file. Never panics: a panic inside lofty becomes this file's error.
+/// Reads one file. Never panics: a panic inside lofty becomes this file's
+/// error, and so does a parse that runs past [`PARSE_TIME_LIMIT`].
 pub fn read_track(path: &Path) -> ReadOutcome {
-    match guarded(path, || read_unguarded(path)) {
+    let owned = path.to_path_buf();
+    outcome(with_deadline(path, Stage::Read, PARSE_TIME_LIMIT, move || {
+        let file = File::open(&owned).map_err(|e| FileError::new(&owned, Stage::Read, &e))?;
+        read_track_unguarded(&owned, &mut BufReader::new(file))
+    }))
+}
+
+/// How long one file's parse (or in-memory tag write) may take. Real files
+/// take milliseconds, even large ones, since tags sit at known places; a
+/// parse still running after this long is stuck on a malformed file.
+pub const PARSE_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// Parser threads get a main thread's stack, as headroom for lofty's
+/// recursion on nested structures (a stack overflow aborts the process).
+const PARSER_STACK: usize = 8 * 1024 * 1024;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// This thread's parser thread, which runs its parses so that one that
+    /// never ends can be left behind.
+    static PARSER: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
+}
+
+fn spawn_parser() -> std::io::Result<mpsc::Sender<Job>> {
+    let (sender, jobs) = mpsc::channel::<Job>();
+    std::thread::Builder::new().name("reeltag-parse".into()).stack_size(PARSER_STACK).spawn(move || {
+        for job in jobs {
+            job();
+        }
+    })?;
+    Ok(sender)
+}
+
+/// Hands `job` to the calling thread's parser thread, starting one when
+/// needed. Without a thread to spare, the job runs here (no time limit then).
+fn submit(job: Job) -> std::io::Result<()> {
+    let sent = PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        let sender = match parser.take() {
+            Some(sender) => sender,
+            None => spawn_parser().map_err(|e| (e, None))?,
+        };
+        match sender.send(job) {
+            Ok(()) => {
+                *parser = Some(sender);
+                Ok(())
+            }
+            Err(mpsc::SendError(job)) => Err((std::io::Error::other("the parser thread ended"), Some(job))),
+        }
+    });
+    match sent {
+        Ok(()) => Ok(()),
+        Err((_, Some(job))) => {
+            job();
+            Ok(())
+        }
+        Err((e, None)) => Err(e),
+    }
+}
+
+fn abandoned(path: &Path, stage: Stage, limit: Duration) -> FileError {
+    FileError::with_message(
+        path,
+        stage,
+        format!("parsing did not finish within {} s and was abandoned", limit.as_secs_f64()),
+        Some("the file is probably malformed; the rest of the batch went on"),
+    )
+}
+
+/// [`with_deadline`] over several files with one hand-off to the parser
+/// thread for all of them (a hand-off per file costs a fifth of a scan).
+/// Each file still gets `limit`: a file past it is abandoned with its parser
+/// thread, and the files after it go to a fresh one.
+pub fn each_with_deadline<T: Send + 'static>(
+    paths: &[PathBuf],
+    stage: Stage,
+    limit: Duration,
+    work: fn(&Path) -> Result<T, FileError>,
+) -> Vec<Result<T, FileError>> {
+    let mut out: Vec<Result<T, FileError>> = Vec::with_capacity(paths.len());
+    while out.len() < paths.len() {
+        let rest: Vec<PathBuf> = paths[out.len()..].to_vec();
+        let expected = rest.len();
+        // Results are pushed without waking the caller, which sleeps until the
+        // batch is done or a file has made no progress for `limit`: one wake-up
+        // per batch instead of one per file.
+        let shared = Arc::new((Mutex::new(Vec::with_capacity(expected)), Condvar::new()));
+        let parser_side = Arc::clone(&shared);
+        let job: Job = Box::new(move || {
+            let (results, done) = &*parser_side;
+            for path in rest {
+                let result = guarded_as(&path, stage, || work(&path));
+                let mut results = results.lock().unwrap_or_else(|p| p.into_inner());
+                results.push(result);
+                if results.len() == expected {
+                    done.notify_one();
+                }
+            }
+        });
+        if let Err(e) = submit(job) {
+            let message = format!("cannot start a parser thread: {e}");
+            let hint = Some("the system is out of threads or memory; run reeltag with fewer --threads");
+            out.extend(
+                paths[out.len()..].iter().map(|p| Err(FileError::with_message(p, stage, message.clone(), hint))),
+            );
+            break;
+        }
+        let (results, done) = &*shared;
+        let mut guard = results.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = 0;
+        let stuck = loop {
+            if guard.len() == expected {
+                break false;
+            }
+            let (next, timeout) = done.wait_timeout(guard, limit).unwrap_or_else(|p| p.into_inner());
+            guard = next;
+            if guard.len() == expected {
+                break false;
+            }
+            if timeout.timed_out() {
+                // Some progress since the last look: the current file has not had its full time yet.
+                if guard.len() > seen {
+                    seen = guard.len();
+                    continue;
+                }
+                break true;
+            }
+        };
+        out.extend(guard.drain(..));
+        drop(guard);
+        if stuck {
+            PARSER.with(|parser| parser.borrow_mut().take());
+            out.push(Err(abandoned(&paths[out.len()], stage, limit)));
+        }
+    }
+    out
+}
+
+/// Reads several files (see [`read_track`]) with one hand-off to the parser thread.
+pub fn read_tracks(paths: &[PathBuf]) -> Vec<ReadOutcome> {
+    each_with_deadline(paths, Stage::Read, PARSE_TIME_LIMIT, read_path).into_iter().map(outcome).collect()
+}
+
+fn read_path(path: &Path) -> Result<Option<Track>, FileError> {
+    let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    read_track_unguarded(path, &mut BufReader::new(file))
+}
+
+/// Runs `work` (guarded, see [`guarded`]) on the calling thread's parser
+/// thread and waits at most `limit`. Past it the file gets an error and the
+/// caller goes on: the stuck parser thread is abandoned (a fresh one takes
+/// the next file) and exits whenever its parse ends. Rust cannot stop a
+/// thread, so a parse that never ends keeps one core busy until reeltag exits.
+pub fn with_deadline<T: Send + 'static>(
+    path: &Path,
+    stage: Stage,
+    limit: Duration,
+    work: impl FnOnce() -> Result<T, FileError> + Send + 'static,
+) -> Result<T, FileError> {
+    let (done, result) = mpsc::sync_channel(1);
+    let owned = path.to_path_buf();
+    let job: Job = Box::new(move || {
+        // The caller may have given up: nobody to tell, then.
+        let _ = done.send(guarded_as(&owned, stage, work));
+    });
+    if let Err(e) = submit(job) {
+        return Err(FileError::with_message(
+            path,
+            stage,
+            format!("cannot start a parser thread: {e}"),
+            Some("the system is out of threads or memory; run reeltag with fewer --threads"),
+        ));
+    }
+    match result.recv_timeout(limit) {
+        Ok(outcome) => outcome,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            PARSER.with(|parser| parser.borrow_mut().take());
+            Err(abandoned(path, stage, limit))
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(FileError::with_message(
+            path,
+            stage,
+            "the parser thread ended without an answer",
+            Some("please report this file"),
+        )),
+    }
+}
+
+/// Reads one file's tags from `reader` exactly as [`read_track`] reads them
+/// from disk; `path` only names the file (its extension is the fallback
+/// format). Never panics. For in-memory input: the fuzz targets and tests.
+pub fn read_track_from<R: Read + Seek>(path: &Path, reader: &mut R) -> ReadOutcome {
+    outcome(guarded(path, || read_track_unguarded(path, reader)))
+}
+
+fn outcome(result: Result<Option<Track>, FileError>) -> ReadOutcome {
+    match result {
         Ok(Some(track)) => ReadOutcome::Track(Box::new(track)),
         Ok(None) => ReadOutcome::NotAudio,
         Err(err) => ReadOutcome::Failed(err),
@@ -52,8 +254,16 @@ pub fn read_track(path: &Path) -> ReadOutcome {
 }
 
 /// Runs `read` on one file with panics caught: lofty still panics on some
-/// crafted files, and one file must never stop the batch.
+/// crafted files, and one file must never stop the batch. Also applies
+/// [`configure_thread`], so no parse runs without the allocation limit,
+/// whichever thread calls.
 pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    guarded_as(path, Stage::Read, read)
+}
+
+/// [`guarded`], with a crash reported as an error of `stage`.
+pub fn guarded_as<T>(path: &Path, stage: Stage, read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    configure_thread();
     install_panic_hook();
     IN_READ.with(|flag| flag.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(read));
@@ -62,28 +272,38 @@ pub fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, FileError>) -> R
         let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
         Err(FileError::with_message(
             path,
-            Stage::Read,
+            stage,
             format!("the tag parser crashed on this file ({detail})"),
             Some(crate::error::PANIC_HINT),
         ))
     })
 }
 
-fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
+/// [`read_track_from`] without the panic guard: what the fuzzer runs to see
+/// lofty's own panics. Everything else should call the guarded versions.
+pub fn read_track_unguarded<R: Read + Seek>(path: &Path, reader: &mut R) -> Result<Option<Track>, FileError> {
     let read_err = |err: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, err);
-    let probe = Probe::open(path)
-        .map_err(|e| read_err(&e))?
-        .options(parse_options())
-        .guess_file_type()
-        .map_err(|e| read_err(&e))?;
+    reader.rewind().map_err(|e| read_err(&e))?;
+    let mut probe = Probe::new(&mut *reader).options(parse_options());
+    // As `Probe::open` does: the extension names the format when the content does not.
+    if let Some(by_name) = FileType::from_path(path) {
+        probe = probe.set_file_type(by_name);
+    }
+    let probe = probe.guess_file_type().map_err(|e| read_err(&e))?;
     // Neither the content nor the extension names an audio format.
     let Some(file_type) = probe.file_type() else {
         return Ok(None);
     };
-    let mut reader = probe.into_inner();
-    let id3v2_version = peek_id3v2_version(&mut reader).map_err(|e| read_err(&e))?;
-    let tagged = Probe::with_file_type(reader, file_type).options(parse_options()).read().map_err(|e| read_err(&e))?;
-    if tagged.tags().is_empty() && !is_real_stream(path, file_type)? {
+    let reader = probe.into_inner();
+    // Only MPEG streams start with their ID3v2 tag; a peek elsewhere would cost a read.
+    let id3v2_version = if matches!(file_type, FileType::Mpeg | FileType::Aac) {
+        peek_id3v2_version(reader).map_err(|e| read_err(&e))?
+    } else {
+        None
+    };
+    let tagged =
+        Probe::with_file_type(&mut *reader, file_type).options(parse_options()).read().map_err(|e| read_err(&e))?;
+    if tagged.tags().is_empty() && !is_real_stream_in(path, reader, file_type)? {
         return Ok(None);
     }
 
@@ -101,12 +321,20 @@ fn read_unguarded(path: &Path) -> Result<Option<Track>, FileError> {
     }))
 }
 
-/// The major version byte of an ID3v2 header at the start of the file.
-/// `fill_buf` does not move the reader, and the buffer it fills is the one
-/// the parser reads next, so this costs no extra read.
-fn peek_id3v2_version(reader: &mut impl std::io::BufRead) -> std::io::Result<Option<u8>> {
-    let header = reader.fill_buf()?;
-    Ok((header.len() >= 4 && header.starts_with(b"ID3")).then(|| header[3]))
+/// The major version byte of an ID3v2 header at the reader's position,
+/// which is left where it was.
+fn peek_id3v2_version<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<u8>> {
+    let start = reader.stream_position()?;
+    let mut header = [0u8; 4];
+    let mut filled = 0;
+    while filled < header.len() {
+        match reader.read(&mut header[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    reader.seek(std::io::SeekFrom::Start(start))?;
+    Ok((filled == 4 && header.starts_with(b"ID3")).then_some(header[3]))
 }
 
 /// lofty calls a file MP3 (or AAC) when it finds two frame-sync bytes in its
@@ -118,8 +346,21 @@ pub fn is_real_stream(path: &Path, file_type: FileType) -> Result<bool, FileErro
     if !matches!(file_type, FileType::Mpeg | FileType::Aac) {
         return Ok(true);
     }
-    let checked = Probe::open(path)
-        .and_then(|p| p.options(parse_options().read_properties(true)).guess_file_type().map_err(Into::into))
+    let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    is_real_stream_in(path, &mut BufReader::new(file), file_type)
+}
+
+/// [`is_real_stream`] on an open reader.
+pub fn is_real_stream_in<R: Read + Seek>(path: &Path, reader: &mut R, file_type: FileType) -> Result<bool, FileError> {
+    if !matches!(file_type, FileType::Mpeg | FileType::Aac) {
+        return Ok(true);
+    }
+    reader.rewind().map_err(|e| FileError::new(path, Stage::Read, &e))?;
+    let checked = Probe::new(&mut *reader)
+        .options(parse_options().read_properties(true))
+        .set_file_type(file_type)
+        .guess_file_type()
+        .map_err(Into::into)
         .and_then(|p| p.read());
     match checked {
         Ok(_) => Ok(true),

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::classify::{Decision, Role};
 use crate::config::Input;
 use crate::error::FileError;
-use crate::read::{ReadOutcome, read_track};
+use crate::read::{ReadOutcome, read_tracks};
 use crate::report::{Report, Row};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Record, Restored, Store};
@@ -122,11 +122,12 @@ fn process(
     let Some(cache) = cache else {
         let outcomes: Vec<ReadOutcome> = chunk
             .members
-            .par_iter()
-            .map(|&i| {
-                let outcome = read_track(&candidates[i]);
-                bar.inc(1);
-                outcome
+            .par_chunks(READ_BATCH)
+            .flat_map_iter(|batch| {
+                let paths: Vec<PathBuf> = batch.iter().map(|&i| candidates[i].clone()).collect();
+                let outcomes = read_tracks(&paths);
+                bar.inc(batch.len() as u64);
+                outcomes
             })
             .collect();
         let outcomes = outcomes.into_iter().map(|o| Outcome {
@@ -164,12 +165,27 @@ fn process(
     }
     let outcomes: Vec<Outcome> = chunk
         .members
-        .par_iter()
-        .map(|&i| {
-            let path = &candidates[i];
-            let outcome = lookup_or_read(path, &rel_of(path, &chunk.folder), &stored);
-            bar.inc(1);
-            outcome
+        .par_chunks(READ_BATCH)
+        .flat_map_iter(|batch| {
+            let looked: Vec<Result<Outcome, Option<Key>>> = batch
+                .iter()
+                .map(|&i| lookup(&candidates[i], &rel_of(&candidates[i], &chunk.folder), &stored))
+                .collect();
+            let misses: Vec<PathBuf> =
+                batch.iter().zip(&looked).filter(|(_, l)| l.is_err()).map(|(&i, _)| candidates[i].clone()).collect();
+            let mut read = read_tracks(&misses).into_iter();
+            bar.inc(batch.len() as u64);
+            looked
+                .into_iter()
+                .map(|l| {
+                    l.unwrap_or_else(|key| Outcome {
+                        slot: slot_of(read.next().expect("one read per miss")),
+                        key,
+                        stored_decision: None,
+                        stored_record: None,
+                    })
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let reused = outcomes.iter().filter(|o| o.stored_record.is_some()).count();
@@ -208,8 +224,14 @@ pub(crate) fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
     roots.iter().any(|root| path.starts_with(root))
 }
 
-/// The stored record when the file's key matches it, else a fresh read.
-fn lookup_or_read(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>) -> Outcome {
+/// Files per hand-off to a worker's parser thread (see `read::read_tracks`):
+/// enough to make the hand-off cheap, few enough to keep both cores busy on
+/// small albums.
+const READ_BATCH: usize = 8;
+
+/// The stored record when the file's key matches it; else the key (when the
+/// file could be looked at), for a fresh read.
+fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>) -> Result<Outcome, Option<Key>> {
     let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
     if let (Some(key), Some(row)) = (key, stored.get(rel))
         && row.key == key
@@ -223,14 +245,14 @@ fn lookup_or_read(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>
             Restored::Failed(err) => Slot::Failed(err),
             Restored::NotAudio => Slot::NotAudio,
         };
-        return Outcome {
+        return Ok(Outcome {
             slot,
             key: Some(key),
             stored_decision: Some((row.rules, row.decision.clone())),
             stored_record: Some(row.record.clone()),
-        };
+        });
     }
-    Outcome { slot: slot_of(read_track(path)), key, stored_decision: None, stored_record: None }
+    Err(key)
 }
 
 /// Stands in for a decision until the chunk is classified.

@@ -31,14 +31,14 @@ pub(crate) struct Read {
     pub stamp: Stamp,
 }
 
-fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
+pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
     let before = Stamp::read(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
     read_values_stamped(path, before)
 }
 
 /// Reads a file's native values; `before` is its stamp taken before the read,
 /// so a change during the read shows at commit time.
-pub(crate) fn read_values_stamped(path: &Path, before: Stamp) -> Result<Option<Read>, FileError> {
+fn read_values_stamped(path: &Path, before: Stamp) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
     let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
     let native = match NativeFile::read_for_planning(&mut file) {
@@ -246,7 +246,8 @@ fn undo_one(
     run: &str,
 ) -> Result<bool, FileError> {
     let err = |m: String, hint: &'static str| FileError::with_message(path, Stage::Undo, m, Some(hint));
-    let read = read_values(path)?.ok_or_else(|| err("no longer an audio file".into(), "nothing to restore"))?;
+    let read = crate::read::guarded(path, || read_values(path))?
+        .ok_or_else(|| err("no longer an audio file".into(), "nothing to restore"))?;
     let current = |c: &Change| read.values.get(&c.field).cloned().unwrap_or_default();
     if back.iter().all(|c| current(c) == c.new) {
         return Ok(false);

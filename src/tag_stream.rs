@@ -24,7 +24,7 @@ use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Store};
 use crate::stream::{Cache, Chunk, chunks, in_roots, rel_of};
-use crate::tag::{INTERRUPTED, Read, read_values_stamped, tags_of};
+use crate::tag::{INTERRUPTED, Read, read_values, tags_of};
 use crate::track::Track;
 
 /// One candidate after reading, classifying and planning.
@@ -381,12 +381,34 @@ fn process(
     // Read (or restore) every file; a stored role is kept only while the whole chunk is unchanged.
     let read: Vec<ReadOne> = chunk
         .members
-        .par_iter()
-        .map(|&i| {
-            let path = &candidates[i];
-            let outcome = read_one(path, &rel_of(path, &chunk.folder), &stored, view.is_some(), rules_fingerprint);
-            bar.inc(1);
-            outcome
+        .par_chunks(READ_BATCH)
+        .flat_map_iter(|batch| {
+            let looked: Vec<Result<ReadOne, Option<Key>>> = batch
+                .iter()
+                .map(|&i| {
+                    let path = &candidates[i];
+                    lookup(path, &rel_of(path, &chunk.folder), &stored, rules_fingerprint)
+                })
+                .collect();
+            let misses: Vec<PathBuf> =
+                batch.iter().zip(&looked).filter(|(_, l)| l.is_err()).map(|(&i, _)| candidates[i].clone()).collect();
+            let mut fresh = crate::read::each_with_deadline(
+                &misses,
+                crate::error::Stage::Read,
+                crate::read::PARSE_TIME_LIMIT,
+                read_values,
+            )
+            .into_iter();
+            bar.inc(batch.len() as u64);
+            let keyed = view.is_some();
+            looked
+                .into_iter()
+                .map(|l| {
+                    l.unwrap_or_else(|key| {
+                        (fresh.next().expect("one read per miss"), key.filter(|_| keyed), None, false)
+                    })
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let reused = read.iter().filter(|r| r.3).count();
@@ -453,9 +475,12 @@ fn process(
 /// A read's outcome, the file's key, a stored role, and whether the store was used.
 type ReadOne = (Result<Option<Read>, FileError>, Option<Key>, Option<Role>, bool);
 
-/// A file's values from the store when its key matches, else from a read.
-/// Returns the outcome, the key, a stored role, and whether the store was used.
-fn read_one(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, keyed: bool, rules: i64) -> ReadOne {
+/// Files per hand-off to a worker's parser thread, as in the scan.
+const READ_BATCH: usize = 8;
+
+/// A file's values from the store when its key matches; else the key (when
+/// the file could be looked at) for a fresh read.
+fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, rules: i64) -> Result<ReadOne, Option<Key>> {
     if INTERRUPTED.load(Ordering::Relaxed) {
         let err = FileError::with_message(
             path,
@@ -463,18 +488,14 @@ fn read_one(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, keye
             "interrupted before this file",
             Some("run reeltag tag again"),
         );
-        return (Err(err), None, None, false);
+        return Ok((Err(err), None, None, false));
     }
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) => return (Err(FileError::new(path, crate::error::Stage::Read, &e)), None, None, false),
-    };
-    let key = Key::of(&meta);
-    if let Some(row) = stored.get(rel).filter(|row| row.key == key)
+    let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
+    if let Some(key) = key
+        && let Some(row) = stored.get(rel).filter(|row| row.key == key)
         && let Some(hit) = restore(path, row, key, rules)
     {
-        return (Ok(Some(hit.read)), Some(key), hit.role, true);
+        return Ok((Ok(Some(hit.read)), Some(key), hit.role, true));
     }
-    let outcome = crate::read::guarded(path, || read_values_stamped(path, Stamp::of(&meta)));
-    (outcome, keyed.then_some(key), None, false)
+    Err(key)
 }

@@ -76,7 +76,11 @@ fn walk_root(root: &Path, options: &WalkOptions, walked: &mut Walked) {
                     walked.stale_temps.push(entry.into_path());
                     continue;
                 }
-                if file_type.is_symlink() || !file_type.is_file() || skip_by_name(entry.path()) {
+                // A link named on the command line is followed, as a linked root folder
+                // is: the user named it. Links found inside folders need -L.
+                let named_link_to_file = entry.depth() == 0 && file_type.is_symlink() && entry.path().is_file();
+                // (An entry that is a link is never `is_file`: walkdir does not follow it.)
+                if !(file_type.is_file() || named_link_to_file) || skip_by_name(entry.path()) {
                     walked.skipped += 1;
                     continue;
                 }

@@ -25,6 +25,7 @@ mod id3v1;
 mod id3v2;
 mod kinds;
 mod mp4;
+pub mod region;
 mod vorbis;
 
 #[cfg(test)]
@@ -133,6 +134,8 @@ impl NativeFile {
     }
 
     fn read_with<R: Read + Seek>(file: &mut R, pictures: bool) -> Result<NativeFile, FileParseError> {
+        // Whatever thread calls (undo reads on the main thread), reeltag's limit applies.
+        crate::read::configure_thread();
         let mut options = ParseOptions::new().read_properties(false).read_cover_art(pictures);
         file.rewind()?;
         let mut reader = BufReader::new(file);

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on copies of the committed fixtures.
 
 mod corpus;
+mod corpus_write;
 mod detect;
 mod errors;
 mod formats;
