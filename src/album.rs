@@ -22,10 +22,13 @@ pub struct Album {
 
 /// The disc number a folder name announces: "CD2", "Disc 2", "disk 3 - Bonus".
 pub fn disc_from_folder(name: &str) -> Option<u32> {
-    let lower = name.trim().to_ascii_lowercase();
-    let rest = ["disc", "disk", "cd"].iter().find_map(|p| lower.strip_prefix(p))?;
-    let rest = rest.trim_start_matches([' ', '_', '-', '.']);
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    // Runs for every file's folder: compare case-insensitively in place, no lowercase copy.
+    let name = name.trim();
+    let prefix = ["disc", "disk", "cd"]
+        .iter()
+        .find(|p| name.as_bytes().get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes())))?;
+    let rest = name[prefix.len()..].trim_start_matches([' ', '_', '-', '.']);
+    let digits = &rest[..rest.bytes().take_while(u8::is_ascii_digit).count()];
     let after = &rest[digits.len()..];
     // "CD2" or "Disc 2 - Bonus", but not "Discovery" or "CD2005 Remaster".
     if digits.is_empty() || digits.len() > 2 || after.chars().next().is_some_and(|c| c.is_alphanumeric()) {

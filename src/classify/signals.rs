@@ -23,14 +23,34 @@ struct TrackView {
     dialogue: bool,
 }
 
+/// Credits already split into names, per album: most tracks of an album
+/// repeat the same artist and composer credits.
+#[derive(Default)]
+struct NameCache<'t> {
+    split: Vec<(&'t str, Vec<String>)>,
+}
+
+impl<'t> NameCache<'t> {
+    fn split_all(&mut self, list: &'t [String]) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for credit in list {
+            let known = match self.split.iter().position(|(c, _)| *c == credit.as_str()) {
+                Some(at) => at,
+                None => {
+                    self.split.push((credit.as_str(), text::split_names(credit)));
+                    self.split.len() - 1
+                }
+            };
+            names.extend(self.split[known].1.iter().cloned());
+        }
+        names.dedup();
+        names
+    }
+}
+
 impl TrackView {
-    fn new(track: &Track) -> Self {
+    fn new<'t>(track: &'t Track, names: &mut NameCache<'t>) -> Self {
         let title = track.tags.title.clone().unwrap_or_default();
-        let split_all = |list: &[String]| {
-            let mut names: Vec<String> = list.iter().flat_map(|c| text::split_names(c)).collect();
-            names.dedup();
-            names
-        };
         let title_words = text::words(&title);
         let tokens = text::tokens(&title_words);
         TrackView {
@@ -40,8 +60,8 @@ impl TrackView {
             featuring: text::has_featuring_in(&tokens),
             dialogue: text::is_dialogue_in(&tokens),
             title,
-            artists: split_all(&track.tags.artist),
-            composers: split_all(&track.tags.composer),
+            artists: names.split_all(&track.tags.artist),
+            composers: names.split_all(&track.tags.composer),
             lyrics: track.tags.lyrics,
         }
     }
@@ -78,7 +98,8 @@ fn majority<'a>(values: impl Iterator<Item = &'a str>) -> Option<(&'a str, usize
 }
 
 pub fn album_signals(tracks: &[&Track], rules: &Rules) -> AlbumSignals {
-    let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t)).collect();
+    let mut names = NameCache::default();
+    let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t, &mut names)).collect();
     let n = tracks.len().max(1);
     let mut album = AlbumSignals { signals: Vec::new(), leads: Vec::new(), says_soundtrack: false, views };
 
@@ -299,10 +320,11 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     };
 
     let lead_artist = view.artists.iter().find(|a| album.leads.contains(a));
-    let ensemble = view.artists.iter().find(|a| text::is_ensemble(&text::words(a)));
+    // Looked up only when no lead performs: most score tracks stop at the lead.
+    let ensemble = || view.artists.iter().find(|a| text::is_ensemble(&text::words(a)));
     if let Some(artist) = lead_artist {
         push("artist is the album's lead", artist.clone(), 3.0);
-    } else if let Some(ensemble) = ensemble {
+    } else if let Some(ensemble) = ensemble() {
         push("artist is an ensemble", ensemble.clone(), 1.5);
     } else if !album.leads.is_empty() && !view.artists.is_empty() {
         push("artist is not the album's lead", view.artists.join(", "), -3.0);

@@ -51,23 +51,37 @@ pub fn tokens(normalized: &str) -> Vec<&str> {
 }
 
 /// The token index just after each whole-word occurrence of `phrase` in
-/// `tokens`. Runs for every phrase on every title of a library: comparing
-/// short words is far cheaper than setting up a substring search each time.
+/// `tokens`. Runs for every phrase on every title of a library, so the phrase
+/// is compared in place, byte by byte, instead of being split into words at
+/// every call.
 pub fn phrase_ends<'a>(tokens: &'a [&'a str], phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let first = phrase.split_ascii_whitespace().next().unwrap_or("");
+    let phrase = phrase.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let first = phrase.as_bytes().first().copied();
     (0..tokens.len()).filter_map(move |start| {
-        if first.is_empty() || tokens[start] != first {
+        // Tokens are never empty: a first-byte check rejects almost every start.
+        if first? != tokens[start].as_bytes()[0] {
             return None;
         }
-        let mut at = start;
-        for word in phrase.split_ascii_whitespace() {
-            if tokens.get(at) != Some(&word) {
-                return None;
-            }
-            at += 1;
-        }
-        Some(at)
+        phrase_end_at(tokens, start, phrase)
     })
+}
+
+/// Where `phrase` (words separated by ASCII whitespace) ends if it starts at
+/// `tokens[start]`.
+fn phrase_end_at(tokens: &[&str], start: usize, phrase: &str) -> Option<usize> {
+    let mut rest = phrase;
+    let mut at = start;
+    loop {
+        let word_len = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
+        if tokens.get(at).copied() != Some(&rest[..word_len]) {
+            return None;
+        }
+        at += 1;
+        rest = rest[word_len..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        if rest.is_empty() {
+            return Some(at);
+        }
+    }
 }
 
 /// Album-title phrases that mean the composer's score.
@@ -216,6 +230,10 @@ pub fn has_featuring_in(tokens: &[&str]) -> bool {
 
 /// Whether a title names the film a song comes from: `(From "Frozen")`.
 pub fn from_quote(title: &str) -> bool {
+    // Every pattern opens a parenthesis, and lowercasing never makes one.
+    if !title.contains('(') {
+        return false;
+    }
     let lower = title.to_lowercase();
     ["(from \"", "(from '", "(from “", "(from the motion picture", "(from the film", "(from the movie"]
         .iter()

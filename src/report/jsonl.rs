@@ -16,82 +16,252 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde_json::ser::{CompactFormatter, Formatter};
 
 use super::{Report, Row};
-use serde::Serialize;
 
-use crate::classify::{Decision, Reason, Role};
+use crate::classify::Decision;
 use crate::error::FileError;
 use crate::track::{Tags, Track};
 
 pub struct JsonlReport<'w> {
     out: Box<dyn Write + 'w>,
+    /// One record at a time: many small writes through `dyn Write` cost more
+    /// than one write of the finished line.
+    line: Vec<u8>,
+    /// A reason's text, reused from record to record.
+    reason: String,
 }
 
 impl<'w> JsonlReport<'w> {
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        JsonlReport { out }
+        JsonlReport { out, line: Vec::with_capacity(1024), reason: String::new() }
     }
 }
 
-/// A read file's record, serialized straight from borrowed data: the key
-/// order is the contract's, and no JSON tree is built per file.
-#[derive(Serialize)]
-struct TrackRecord<'a> {
-    path: std::borrow::Cow<'a, str>,
-    format: &'a str,
-    tag_types: &'a [&'static str],
-    tags: &'a Tags,
-    role: Role,
-    confidence: f64,
-    reasons: Reasons<'a>,
-}
-
-/// Serializes each reason straight from its `Display`, with no string built first.
-struct Reasons<'a>(&'a Decision);
-
-impl Serialize for Reasons<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct AsStr<'r>(Reason<'r>);
-        impl Serialize for AsStr<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&self.0)
-            }
-        }
-        s.collect_seq(self.0.reason_items().into_iter().map(AsStr))
-    }
-}
-
-impl<'a> TrackRecord<'a> {
-    fn new(track: &'a Track, decision: &'a Decision) -> Self {
-        TrackRecord {
-            path: track.path.to_string_lossy(),
-            format: track.format,
-            tag_types: &track.tag_types,
-            tags: &track.tags,
-            role: decision.role,
-            confidence: decision.confidence,
-            reasons: Reasons(decision),
+/// Writes `text` as a JSON string, escaped exactly as serde_json escapes it.
+/// Runs of plain bytes are copied whole instead of one byte at a time.
+fn string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut plain = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(escape);
         }
     }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }
 
-/// The JSON object of a file that failed.
-fn error_record(err: &FileError) -> Value {
-    json!({ "path": err.path.to_string_lossy(), "error": err.describe() })
+fn key(out: &mut Vec<u8>, name: &str, first: bool) {
+    if !first {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn text_or_null(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(text) => string(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A list, or `null` when empty (the contract's "not tagged").
+fn list_or_null<'a>(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = &'a str>) {
+    if values.len() == 0 {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    out.push(b'[');
+    for (i, value) in values.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, value);
+    }
+    out.push(b']');
+}
+
+fn number_or_null(out: &mut Vec<u8>, value: Option<u32>) {
+    match value {
+        Some(n) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// The `tags` object, keys in `Tags`' field order (as its `Serialize` gives them).
+fn tags(out: &mut Vec<u8>, tags: &Tags) {
+    out.push(b'{');
+    key(out, "title", true);
+    text_or_null(out, tags.title.as_deref());
+    key(out, "artist", false);
+    list_or_null(out, tags.artist.iter().map(String::as_str));
+    key(out, "album", false);
+    text_or_null(out, tags.album.as_deref());
+    key(out, "albumartist", false);
+    text_or_null(out, tags.albumartist.as_deref());
+    key(out, "composer", false);
+    list_or_null(out, tags.composer.iter().map(String::as_str));
+    key(out, "genre", false);
+    list_or_null(out, tags.genre.iter().map(String::as_str));
+    key(out, "track", false);
+    number_or_null(out, tags.track);
+    key(out, "track_total", false);
+    number_or_null(out, tags.track_total);
+    key(out, "disc", false);
+    number_or_null(out, tags.disc);
+    key(out, "disc_total", false);
+    number_or_null(out, tags.disc_total);
+    key(out, "date", false);
+    text_or_null(out, tags.date.as_deref());
+    key(out, "grouping", false);
+    text_or_null(out, tags.grouping.as_deref());
+    key(out, "comment", false);
+    text_or_null(out, tags.comment.as_deref());
+    key(out, "releasetype", false);
+    list_or_null(out, tags.releasetype.iter().map(String::as_str));
+    key(out, "compilation", false);
+    out.extend_from_slice(match tags.compilation {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+    key(out, "lyrics", false);
+    out.extend_from_slice(if tags.lyrics { b"true" } else { b"false" });
+    out.push(b'}');
+}
+
+/// A read file's record, written straight from borrowed data in the
+/// contract's key order; no JSON tree and no intermediate strings.
+fn track_record(out: &mut Vec<u8>, track: &Track, decision: &Decision, scratch: &mut String) {
+    out.push(b'{');
+    key(out, "path", true);
+    string(out, &track.path.to_string_lossy());
+    key(out, "format", false);
+    string(out, track.format);
+    key(out, "tag_types", false);
+    out.push(b'[');
+    for (i, tag_type) in track.tag_types.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, tag_type);
+    }
+    out.push(b']');
+    key(out, "tags", false);
+    tags(out, &track.tags);
+    key(out, "role", false);
+    string(out, decision.role.as_str());
+    key(out, "confidence", false);
+    // serde_json's own float formatting, so the digits stay the same.
+    let _ = CompactFormatter.write_f64(out, decision.confidence);
+    key(out, "reasons", false);
+    out.push(b'[');
+    for (i, reason) in decision.reason_items().iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        scratch.clear();
+        let _ = std::fmt::Write::write_fmt(scratch, format_args!("{reason}"));
+        string(out, scratch);
+    }
+    out.push(b']');
+    out.push(b'}');
+}
+
+fn error_record(out: &mut Vec<u8>, err: &FileError) {
+    out.push(b'{');
+    key(out, "path", true);
+    string(out, &err.path.to_string_lossy());
+    key(out, "error", false);
+    string(out, &err.describe());
+    out.push(b'}');
 }
 
 impl Report for JsonlReport<'_> {
     fn record(&mut self, row: &Row<'_>) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
         match row {
-            Row::Track { track, decision } => serde_json::to_writer(&mut self.out, &TrackRecord::new(track, decision))?,
-            Row::Failed(err) => serde_json::to_writer(&mut self.out, &error_record(err))?,
+            Row::Track { track, decision } => track_record(&mut line, track, decision, &mut self.reason),
+            Row::Failed(err) => error_record(&mut line, err),
         }
-        self.out.write_all(b"\n")
+        line.push(b'\n');
+        let written = self.out.write_all(&line);
+        self.line = line;
+        written
     }
 
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written writer must match serde_json byte for byte, including
+    /// when `Tags` gains a field (then this test fails until `tags` writes it).
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let odd = "Zoë \"quoted\" \\ tab\t nl\n cr\r \u{1} \u{7f} \u{8} \u{c} “x”";
+        let full = Tags {
+            title: Some(odd.into()),
+            artist: vec!["A".into(), odd.into()],
+            album: Some("Album".into()),
+            albumartist: Some("AA".into()),
+            composer: vec!["C".into()],
+            genre: vec!["Soundtrack".into()],
+            track: Some(3),
+            track_total: Some(4_000_000_000),
+            disc: Some(1),
+            disc_total: Some(2),
+            date: Some("1977".into()),
+            grouping: Some("g".into()),
+            comment: Some(String::new()),
+            releasetype: vec!["album".into(), "soundtrack".into()],
+            compilation: Some(false),
+            lyrics: true,
+        };
+        for t in [Tags::default(), full, Tags { compilation: Some(true), ..Tags::default() }] {
+            let mut out = Vec::new();
+            tags(&mut out, &t);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&t).unwrap());
+        }
+        for text in [odd, "", "plain", "\u{0}\u{1f}"] {
+            let mut out = Vec::new();
+            string(&mut out, text);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(text).unwrap());
+        }
     }
 }
