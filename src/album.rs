@@ -60,8 +60,14 @@ pub fn group(tracks: &[Track]) -> Vec<Album> {
     }
     let mut albums: Vec<Album> = by_key
         .into_iter()
-        .map(|((dir, _), indices)| Album { dir, title: majority_title(tracks, &indices), tracks: indices })
+        .map(|((dir, _), mut indices)| {
+            indices.sort_by(|&a, &b| tracks[a].path.cmp(&tracks[b].path));
+            Album { dir, title: majority_title(tracks, &indices), tracks: indices }
+        })
         .collect();
+    // Sibling discs join the first album of their release in path order, not
+    // in the map's order: the result must not depend on the input order.
+    albums.sort_by(|a, b| tracks[a.tracks[0]].path.cmp(&tracks[b.tracks[0]].path));
     merge_sibling_discs(tracks, &mut albums);
     albums.sort_by_key(|a| a.tracks.first().copied());
     albums

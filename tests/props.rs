@@ -265,11 +265,8 @@ proptest! {
         assert_order_free(&tracks, seed)?;
     }
 
-    /// The same with sibling disc folders. Fails today: `album::group` merges
-    /// sibling folders in `HashMap` order, so which folder a disc joins (and
-    /// so the roles) changes from run to run.
+    /// The same with sibling disc folders, which join as discs of one release.
     #[test]
-    #[ignore = "album::group merges sibling disc folders in HashMap order (reported on issue 6)"]
     fn classification_ignores_order_and_threads_with_sibling_discs(tracks in library(true), seed in any::<u64>()) {
         assert_order_free(&tracks, seed)?;
     }
