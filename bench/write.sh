@@ -186,7 +186,8 @@ copies=0
 retire_copy() {
   if [ -e "$copy" ]; then copies=$((copies + 1)); mkdir -p "$trash"; mv "$copy" "$trash/$copies"; fi
 }
-fresh_copy() { retire_copy; cp -a "$1" "$copy"; sync; }
+# "$1/." so a library that is a symlink (to another checkout's bench/out) is copied, not the link.
+fresh_copy() { retire_copy; cp -a "$1/." "$copy"; sync; }
 # settle_wait: sleep until $settle seconds have passed since $last_delete (epoch seconds),
 # the end of the last command that deleted many files (rm of old copies, or a reeltag
 # run, whose renames free one inode per file written).
