@@ -7,6 +7,7 @@
 
 pub mod album;
 pub mod apply;
+pub mod batch;
 pub mod classify;
 pub mod cli;
 pub mod config;

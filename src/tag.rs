@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::apply::{Prepared, apply_file, commit, prepare};
+use crate::apply::apply_file;
+use crate::batch::{BatchWriter, WriteJob};
 use crate::classify::Role;
 use crate::config::{RunsConfig, TagConfig, UndoConfig};
 use crate::error::{Exit, FatalError, FileError, Stage};
@@ -185,11 +186,9 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     Ok(if counts.failed > 0 { Exit::SomeFailed } else { Exit::Success })
 }
 
-/// Files per commit: one `syncfs` and one journal fsync cover them all.
-const BATCH: usize = 256;
-
-/// Applies every non-empty plan, a batch at a time: copies are prepared in
-/// parallel, then committed together. Ctrl-C lets the batch in flight finish.
+/// Applies every non-empty plan through a [`BatchWriter`]: copies are
+/// prepared in parallel and committed in batches, the commit of one batch
+/// overlapping the preparation of the next. Ctrl-C lets files in flight finish.
 fn apply_in_batches(
     pool: &rayon::ThreadPool,
     tracks: &[Track],
@@ -200,50 +199,20 @@ fn apply_in_batches(
 ) -> Vec<Status> {
     let mut statuses: Vec<Status> =
         plans.iter().map(|p| if p.is_empty() { Status::Unchanged } else { Status::Planned }).collect();
-    let to_write: Vec<usize> = (0..plans.len()).filter(|&i| !plans[i].is_empty()).collect();
-    for batch in to_write.chunks(BATCH) {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            for &i in batch {
-                let err = FileError::with_message(
-                    &tracks[i].path,
-                    Stage::Write,
-                    "interrupted before this file",
-                    Some("run reeltag tag again"),
-                );
-                statuses[i] = Status::Failed(err);
-            }
-            continue;
+    let mut record = |(i, result): crate::batch::Outcome| {
+        statuses[i] = match result {
+            Ok(_) => Status::Written,
+            Err(e) => Status::Failed(e),
+        };
+    };
+    std::thread::scope(|scope| {
+        let mut writer = BatchWriter::new(scope, pool, options, journal);
+        for i in (0..plans.len()).filter(|&i| !plans[i].is_empty()) {
+            let job = WriteJob { id: i, path: tracks[i].path.clone(), stamp: states[i].1, changes: plans[i].clone() };
+            writer.push(job).into_iter().for_each(&mut record);
         }
-        let prepared: Vec<(usize, Result<Prepared, FileError>)> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&i| {
-                    let path = &tracks[i].path;
-                    (i, crate::read::guarded(path, || prepare(path, states[i].1, &plans[i], options)))
-                })
-                .collect()
-        });
-        let mut ready = Vec::new();
-        let mut ready_index = Vec::new();
-        for (i, result) in prepared {
-            match result {
-                Ok(p) => {
-                    ready.push(p);
-                    ready_index.push(i);
-                }
-                Err(e) => statuses[i] = Status::Failed(e),
-            }
-        }
-        let by_path: std::collections::HashMap<PathBuf, usize> =
-            ready_index.iter().map(|&i| (tracks[i].path.clone(), i)).collect();
-        for (path, result) in commit(ready, journal) {
-            let i = by_path[&path];
-            statuses[i] = match result {
-                Ok(_) => Status::Written,
-                Err(e) => Status::Failed(e),
-            };
-        }
-    }
+        writer.finish().into_iter().for_each(&mut record);
+    });
     statuses
 }
 
