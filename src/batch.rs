@@ -3,22 +3,23 @@
 //!
 //! Files are queued with [`BatchWriter::push`] and grouped into batches.
 //! Three stages run at once, each on its own thread, joined by bounded
-//! channels (one batch of slack each, so memory stays small and a slow stage
-//! holds the others back):
+//! channels (so memory stays small and a slow stage holds the others back):
 //!
 //! 1. the caller queues jobs;
 //! 2. a preparer thread has the rayon pool copy, tag and check every file of
 //!    a batch beside its original ([`prepare`]);
-//! 3. a committer thread takes a prepared batch and, in order: one `syncfs`
-//!    per file system (the copies' data, and the renames of the batch before),
-//!    reports the batch before as written, journals the batch's intents with
-//!    one fsync, then renames the copies over the originals on several threads.
+//! 3. a committer thread takes every prepared batch waiting (so a commit
+//!    covers more files while commits are the slow stage) and, in order: one
+//!    `syncfs` per file system (the copies' data, and the renames of the
+//!    commit before), reports the commit before as written, journals the
+//!    intents with one fsync, then renames the copies over the originals on
+//!    several threads.
 //!
 //! The renames wait on the disk, not the CPU: replacing a file frees the
 //! old one's blocks, which this file system discards on the spot. So they
 //! run on [`RENAMERS`] threads while the pool already prepares the next
 //! batch. A file is reported written only once a later `syncfs` made its
-//! rename durable; the last batch gets a `syncfs` of its own.
+//! rename durable; the last commit gets a `syncfs` of its own.
 //!
 //! Every safety property of a single write holds for each file: its copy is
 //! on disk and its intent journaled (fsynced) before its rename, so a crash
@@ -50,8 +51,13 @@ pub struct WriteJob {
 /// A file's result: the new file's stamp, or why it was not written.
 pub type Outcome = crate::apply::Outcome<usize>;
 
-/// Files per commit: one `syncfs` and one journal fsync cover them all.
+/// Files the pool prepares together.
 pub const BATCH: usize = 256;
+
+/// Prepared batches that may wait for the committer. It commits all that
+/// wait at once, so one `syncfs` and one journal fsync cover up to this many
+/// batches: when commits are slow (a busy disk), they grow.
+pub const QUEUED: usize = 8;
 
 /// Threads renaming a batch's copies over their originals. Each rename
 /// mostly waits for the disk to discard the replaced file's blocks, and
@@ -88,7 +94,7 @@ impl<'scope> BatchWriter<'scope> {
         batch: usize,
     ) -> Self {
         let (jobs, job_rx) = sync_channel::<Vec<WriteJob>>(1);
-        let (ready_tx, ready_rx) = sync_channel::<Vec<(usize, Prepared)>>(1);
+        let (ready_tx, ready_rx) = sync_channel::<Vec<(usize, Prepared)>>(QUEUED);
         let (out, results) = channel::<Outcome>();
         let prepare_out = out.clone();
         Builder::new()
@@ -205,12 +211,17 @@ fn prepare_batches(
     }
 }
 
-/// Stage 3: makes each prepared batch durable and swaps it in. The renames
-/// of one batch become durable with the next batch's `syncfs`, so each batch
+/// Stage 3: makes prepared files durable and swaps them in. The renames of
+/// one commit become durable with the next commit's `syncfs`, so a commit
 /// costs one flush per file system, not one per folder.
-fn commit_batches(ready: Receiver<Vec<(usize, Prepared)>>, out: Sender<Outcome>, journal: &Mutex<Journal>) {
+fn commit_batches(prepared: Receiver<Vec<(usize, Prepared)>>, out: Sender<Outcome>, journal: &Mutex<Journal>) {
     let mut unflushed: Vec<(usize, Swapped)> = Vec::new();
-    for batch in ready {
+    while let Ok(mut batch) = prepared.recv() {
+        // Take every batch prepared meanwhile: the fixed cost of a commit
+        // (the flushes) is then shared by more files when it is the bottleneck.
+        while let Ok(more) = prepared.try_recv() {
+            batch.extend(more);
+        }
         let synced: Vec<u64> = flush_renames(&unflushed);
         // Devices of this batch not flushed above get their own syncfs in make_durable.
         let (ready, failed) = make_durable(batch, &synced, journal);
