@@ -97,6 +97,11 @@ impl Prepared {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The file that will be replaced: the path with symlinks resolved.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
 }
 
 /// A copy renamed over its original, not yet known to be durable.

@@ -279,21 +279,20 @@ fn deliver(swapped: Vec<(usize, Swapped)>, out: &Sender<Outcome>, journal: &Mute
 }
 
 /// Renames a batch's copies over their originals on up to [`RENAMERS`]
-/// threads, each taking a run of consecutive files (mostly whole folders).
-/// Failures are sent at once; the swapped files come back.
+/// threads. Files are dealt by their target path, so two jobs that resolve
+/// to one file (a symlink and its target) rename in turn on one thread, and
+/// the second sees the first's change. Failures are sent at once; the
+/// swapped files come back.
 fn swap_all(ready: Vec<(usize, Prepared)>, out: &Sender<Outcome>) -> Vec<(usize, Swapped)> {
     if ready.is_empty() {
         return Vec::new();
     }
-    let per_thread = ready.len().div_ceil(RENAMERS);
-    let mut chunks: Vec<Vec<(usize, Prepared)>> = Vec::new();
-    let mut rest = ready.into_iter();
-    loop {
-        let chunk: Vec<(usize, Prepared)> = rest.by_ref().take(per_thread).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
+    let threads = RENAMERS.min(ready.len());
+    let mut chunks: Vec<Vec<(usize, Prepared)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (id, p) in ready {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(p.target(), &mut hasher);
+        chunks[(std::hash::Hasher::finish(&hasher) % threads as u64) as usize].push((id, p));
     }
     let results: Vec<(usize, Result<Swapped, FileError>)> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
