@@ -85,7 +85,8 @@ impl<'scope> BatchWriter<'scope> {
         Self::with_batch_size(scope, pool, options, journal, BATCH)
     }
 
-    /// As [`new`](Self::new), with `batch` files per commit.
+    /// As [`new`](Self::new), with `batch` files prepared together (a commit
+    /// takes one or more such batches).
     pub fn with_batch_size<'env>(
         scope: &'scope Scope<'scope, 'env>,
         pool: &'env rayon::ThreadPool,
