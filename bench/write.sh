@@ -196,7 +196,7 @@ settle_wait() {
   local left; left=$(awk -v l="$last_delete" -v s="$settle" -v n="$(date +%s.%N)" 'BEGIN { d = l + s - n; printf "%d", (d > 0 ? d + 1 : 0) }')
   if [ "$left" -gt 0 ]; then log "waiting ${left} s for recently freed inodes to age (--settle)"; sleep "$left"; fi
 }
-audio_bytes() { find "$1" -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' -o -name '*.opus' -o -name '*.m4a' -o -name '*.wav' -o -name '*.aiff' -o -name '*.wv' \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+audio_bytes() { find "$1/" -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' -o -name '*.opus' -o -name '*.m4a' -o -name '*.wav' -o -name '*.aiff' -o -name '*.wv' \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
 rm -f "$times"/*.txt
 warnings=()
