@@ -186,7 +186,8 @@ copies=0
 retire_copy() {
   if [ -e "$copy" ]; then copies=$((copies + 1)); mkdir -p "$trash"; mv "$copy" "$trash/$copies"; fi
 }
-fresh_copy() { retire_copy; cp -a "$1" "$copy"; sync; }
+# "$1/." so a library that is a symlink (to another checkout's bench/out) is copied, not the link.
+fresh_copy() { retire_copy; cp -a "$1/." "$copy"; sync; }
 # settle_wait: sleep until $settle seconds have passed since $last_delete (epoch seconds),
 # the end of the last command that deleted many files (rm of old copies, or a reeltag
 # run, whose renames free one inode per file written).
@@ -195,7 +196,7 @@ settle_wait() {
   local left; left=$(awk -v l="$last_delete" -v s="$settle" -v n="$(date +%s.%N)" 'BEGIN { d = l + s - n; printf "%d", (d > 0 ? d + 1 : 0) }')
   if [ "$left" -gt 0 ]; then log "waiting ${left} s for recently freed inodes to age (--settle)"; sleep "$left"; fi
 }
-audio_bytes() { find "$1" -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' -o -name '*.opus' -o -name '*.m4a' -o -name '*.wav' -o -name '*.aiff' -o -name '*.wv' \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+audio_bytes() { find "$1/" -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' -o -name '*.opus' -o -name '*.m4a' -o -name '*.wav' -o -name '*.aiff' -o -name '*.wv' \) -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
 rm -f "$times"/*.txt
 warnings=()

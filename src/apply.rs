@@ -146,6 +146,31 @@ pub struct Prepared {
     temp: TempFile,
     planned: Stamp,
     changes: Vec<JournalChange>,
+    /// The file system holding the original and its copy: what `syncfs` flushes.
+    device: u64,
+}
+
+impl Prepared {
+    /// The path the file was planned under (a symlink stays as given).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file that will be replaced: the path with symlinks resolved.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+/// A copy renamed over its original, not yet known to be durable.
+pub struct Swapped {
+    /// The path the file was planned under.
+    pub path: PathBuf,
+    /// The replaced file (the symlink's target for a link).
+    pub target: PathBuf,
+    pub device: u64,
+    /// The new file's size and mtime.
+    pub stamp: Stamp,
 }
 
 /// Writes `changes` into the file at `path`, which must still be as it was
@@ -222,7 +247,7 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
     }
     drop(out);
     let changes = changes.iter().map(JournalChange::from_change).collect();
-    Ok(Prepared { path: path.to_path_buf(), target, temp, planned, changes })
+    Ok(Prepared { path: path.to_path_buf(), target, temp, planned, changes, device: meta.dev() })
 }
 
 /// Makes a batch of prepared copies durable and swaps them in, in this order:
@@ -230,86 +255,122 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
 /// values of every file are journaled (one fsync), each copy is renamed over
 /// its original, and each folder is fsynced once. A crash anywhere leaves
 /// every original wholly old or wholly new, and the journal knows which may
-/// have changed. Results come back in the batch's order.
+/// have changed. One result per file, keyed by its path. `reeltag tag` uses
+/// the same steps pipelined across batches (`crate::batch`).
 pub fn commit(batch: Vec<Prepared>, journal: &Mutex<Journal>) -> Vec<(PathBuf, Result<Stamp, FileError>)> {
-    let mut results: Vec<(PathBuf, Result<Stamp, FileError>)> = Vec::with_capacity(batch.len());
-    let mut ready: Vec<Prepared> = Vec::with_capacity(batch.len());
-    let mut synced_devices: Vec<u64> = Vec::new();
-    for prepared in batch {
-        match sync_file_system(&prepared, &mut synced_devices) {
-            Ok(()) => ready.push(prepared),
-            Err(e) => results.push((prepared.path.clone(), Err(e))),
+    let batch: Vec<(PathBuf, Prepared)> = batch.into_iter().map(|p| (p.path.clone(), p)).collect();
+    let (ready, mut results) = make_durable(batch, &[], journal);
+    let mut swapped = Vec::new();
+    for (path, p) in ready {
+        match swap_in(p) {
+            Ok(s) => swapped.push(s),
+            Err(e) => results.push((path, Err(e))),
         }
     }
-    let intents: Vec<Entry> =
-        ready.iter().map(|p| Entry::Intent { path: p.target.clone(), changes: p.changes.clone() }).collect();
-    let journaled = journal.lock().unwrap_or_else(|p| p.into_inner()).record_durably(&intents);
-    if let Err(e) = journaled {
-        for p in ready {
-            results.push((p.path.clone(), Err(io_fail(&p.path, "cannot write the journal", &e))));
-        }
-        return results;
+    let mut dirs: Vec<&Path> = swapped.iter().map(|s| s.target.parent().unwrap_or(Path::new("."))).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        sync_dir_or_warn(dir);
     }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut renamed: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for mut p in ready {
-        // Last check: nobody wrote the original while we worked on the copy.
-        if Stamp::read(&p.target).ok() != Some(p.planned) {
-            results.push((
-                p.path.clone(),
-                Err(fail(&p.path, "the file changed while it was being tagged", "run reeltag again")),
-            ));
-            continue;
-        }
-        let temp = p.temp.0.take().expect("a prepared file has its copy");
-        if let Err(e) = fs::rename(&temp, &p.target) {
-            p.temp.0 = Some(temp);
-            results.push((p.path.clone(), Err(io_fail(&p.path, "cannot replace the file", &e))));
-            continue;
-        }
-        let dir = p.target.parent().unwrap_or(Path::new(".")).to_path_buf();
-        if !dirs.contains(&dir) {
-            dirs.push(dir);
-        }
-        renamed.push((p.path, p.target));
-    }
-    for dir in &dirs {
-        // The renames are done; a failed folder fsync only weakens durability, so it is reported, not undone.
-        if let Err(e) = sync_dir(dir) {
-            eprintln!("reeltag: {}: cannot flush the folder: {e}", dir.display());
-        }
-    }
-    let mut done = Vec::new();
-    for (path, target) in renamed {
-        match Stamp::read(&target) {
-            Ok(stamp) => {
-                done.push(Entry::Done { path: target, size: stamp.size, mtime_ns: stamp.mtime_ns });
-                results.push((path, Ok(stamp)));
-            }
-            Err(e) => results.push((path.clone(), Err(io_fail(&path, "cannot read the new file's metadata", &e)))),
-        }
-    }
-    // `done` records only help undo tell "modified since"; they need no fsync of their own.
-    let _ = journal.lock().unwrap_or_else(|p| p.into_inner()).record(&done);
+    record_done(&swapped, journal);
+    results.extend(swapped.into_iter().map(|s| (s.path, Ok(s.stamp))));
     results
 }
 
-/// Flushes the file system holding a prepared copy, once per device per batch.
-fn sync_file_system(prepared: &Prepared, synced: &mut Vec<u64>) -> Result<(), FileError> {
-    let temp = prepared.temp.0.as_ref().expect("a prepared file has its copy");
-    let file = File::open(temp).map_err(|e| io_fail(&prepared.path, "cannot reopen the new file", &e))?;
-    let device = file.metadata().map_err(|e| io_fail(&prepared.path, "cannot read the new file", &e))?.dev();
-    if synced.contains(&device) {
-        return Ok(());
+/// A file's result under the caller's key: the new stamp, or why it was not written.
+pub type Outcome<K> = (K, Result<Stamp, FileError>);
+
+/// The first two steps of a commit, before any original is touched: the
+/// copies' data is flushed (one `syncfs` per file system, skipping those in
+/// `synced`, which the caller flushed after the copies were written), then
+/// their intents are journaled with one fsync. Returns the copies ready to be
+/// swapped in and the files that failed, each with the caller's key.
+pub fn make_durable<K>(
+    batch: Vec<(K, Prepared)>,
+    synced: &[u64],
+    journal: &Mutex<Journal>,
+) -> (Vec<(K, Prepared)>, Vec<Outcome<K>>) {
+    let mut results = Vec::new();
+    let mut ready = Vec::with_capacity(batch.len());
+    let mut synced: Vec<u64> = synced.to_vec();
+    let mut failed_devices: Vec<u64> = Vec::new();
+    for (key, p) in batch {
+        if !synced.contains(&p.device) && !failed_devices.contains(&p.device) {
+            // Opened by path only once per device: the copy's fd is long closed.
+            match sync_file_system(p.temp.0.as_ref().expect("a prepared file has its copy")) {
+                Ok(()) => synced.push(p.device),
+                Err(_) => failed_devices.push(p.device),
+            }
+        }
+        if failed_devices.contains(&p.device) {
+            // Without syncfs, fsync the copy itself.
+            let temp = p.temp.0.as_ref().expect("a prepared file has its copy");
+            if let Err(e) = File::open(temp).and_then(|f| f.sync_all()) {
+                results.push((key, Err(io_fail(&p.path, "cannot flush the new file to disk", &e))));
+                continue;
+            }
+        }
+        ready.push((key, p));
     }
+    let intents: Vec<Entry> =
+        ready.iter().map(|(_, p)| Entry::Intent { path: p.target.clone(), changes: p.changes.clone() }).collect();
+    let journaled = journal.lock().unwrap_or_else(|p| p.into_inner()).record_durably(&intents);
+    if let Err(e) = journaled {
+        for (key, p) in ready {
+            results.push((key, Err(io_fail(&p.path, "cannot write the journal", &e))));
+        }
+        return (Vec::new(), results);
+    }
+    (ready, results)
+}
+
+/// Renames one durable, journaled copy over its original, unless the
+/// original changed since it was planned. Safe to call from several threads.
+pub fn swap_in(mut p: Prepared) -> Result<Swapped, FileError> {
+    // Last check: nobody wrote the original while we worked on the copy.
+    if Stamp::read(&p.target).ok() != Some(p.planned) {
+        return Err(fail(&p.path, "the file changed while it was being tagged", "run reeltag again"));
+    }
+    let temp = p.temp.0.take().expect("a prepared file has its copy");
+    if let Err(e) = fs::rename(&temp, &p.target) {
+        p.temp.0 = Some(temp);
+        return Err(io_fail(&p.path, "cannot replace the file", &e));
+    }
+    // The rename keeps the copy's size and mtime; stat for them all the same
+    // (cheap next to the rename) so the journal records what is on disk.
+    match Stamp::read(&p.target) {
+        Ok(stamp) => Ok(Swapped { path: p.path, target: p.target, device: p.device, stamp }),
+        Err(e) => Err(io_fail(&p.path, "cannot read the new file's metadata", &e)),
+    }
+}
+
+/// Appends `done` records for swapped files. They only help undo tell
+/// "modified since", so they need no fsync of their own.
+pub fn record_done(swapped: &[Swapped], journal: &Mutex<Journal>) {
+    let done: Vec<Entry> = swapped
+        .iter()
+        .map(|s| Entry::Done { path: s.target.clone(), size: s.stamp.size, mtime_ns: s.stamp.mtime_ns })
+        .collect();
+    let _ = journal.lock().unwrap_or_else(|p| p.into_inner()).record(&done);
+}
+
+/// fsyncs a folder after renames in it. The renames are done; a failed
+/// flush only weakens durability, so it is reported, not undone.
+pub fn sync_dir_or_warn(dir: &Path) {
+    if let Err(e) = sync_dir(dir) {
+        eprintln!("reeltag: {}: cannot flush the folder: {e}", dir.display());
+    }
+}
+
+/// Flushes the whole file system holding `path` (`syncfs`).
+pub fn sync_file_system(path: &Path) -> std::io::Result<()> {
+    let file = File::open(path)?;
     // SAFETY: syncfs only reads the descriptor, which `file` keeps open for the call.
     let status = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&file)) };
     if status != 0 {
-        // Without syncfs, fsync the copy itself.
-        file.sync_all().map_err(|e| io_fail(&prepared.path, "cannot flush the new file to disk", &e))?;
-        return Ok(());
+        return Err(std::io::Error::last_os_error());
     }
-    synced.push(device);
     Ok(())
 }
 

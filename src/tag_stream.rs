@@ -131,7 +131,8 @@ pub fn drive(
             });
         });
 
-        let mut batch_writer = job.writing.map(|(options, journal)| BatchWriter::new(job.pool, options, journal));
+        let mut batch_writer =
+            job.writing.map(|(options, journal)| BatchWriter::new(scope, job.pool, options, journal));
         // Rows in path order whose file is still being written.
         let mut waiting: VecDeque<(usize, Slot)> = VecDeque::new();
         let mut results: HashMap<usize, Result<Stamp, FileError>> = HashMap::new();
