@@ -68,6 +68,7 @@ case "$names" in varied|plain) ;; *) echo "run.sh: --names is varied or plain" >
 IFS=, read -r -a size_list <<<"$sizes"
 
 mkdir -p "$out"
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 reeltag=$PWD/target/release/reeltag
 gen=$PWD/target/release/examples/gen_library
 times=$out/run-times
@@ -199,8 +200,8 @@ run_size() {
   local n="$1" lib state
   lib=$(lib_dir "$n")
   current_lib=$lib
-  state=$PWD/$out/run-state-$n.db
-  local copy_state=$PWD/$out/run-state-copy-$n.db
+  state=$out/run-state-$n.db
+  local copy_state=$out/run-state-copy-$n.db
   # The flags the state store and the journal need, when this build has them.
   local st=() cst=() jdry=() jtag=()
   if [ "$has_state" = 1 ]; then st=(--state "$state"); cst=(--state "$copy_state"); fi
