@@ -345,7 +345,8 @@ pub fn scan(
     let mut tally = Tally { skipped: walked.skipped, failed: walked.errors.len(), ..Tally::default() };
     let mut walk_errors = walked.errors.iter().peekable();
     let mut written: io::Result<()> = Ok(());
-    let (sender, receiver) = mpsc::channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>();
+    // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
+    let (sender, receiver) = mpsc::sync_channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>(8);
     let roots: Vec<PathBuf> =
         input.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
     let broken = AtomicBool::new(false);
