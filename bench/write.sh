@@ -207,10 +207,10 @@ fi
 
 # --- 1. dry run vs scan --------------------------------------------------
 log "warm-up: scan and dry run of $lib"
-lines=$("$reeltag" scan "$lib" --format jsonl -q | wc -l) || true
+lines=$("$reeltag" scan "$lib" --format jsonl --no-state -q | wc -l) || true
 [ "$lines" -eq "$files" ] || warnings+=("reeltag scan printed $lines lines for $files files")
 rm -rf "$out/journal-dry"
-"$reeltag" tag "$lib" --dry-run --format jsonl --journal "$out/journal-dry" >"$out/write-plan.jsonl" 2>"$out/.stderr" || true
+"$reeltag" tag "$lib" --dry-run --format jsonl --no-state --journal "$out/journal-dry" >"$out/write-plan.jsonl" 2>"$out/.stderr" || true
 planned=$(grep -o '[0-9][0-9]* to change' "$out/.stderr" | cut -d' ' -f1 || true)
 log "dry run: $(tail -n 1 "$out/.stderr")"
 [ -n "$planned" ] || { log "cannot read the planned count from the dry run's summary"; exit 1; }
@@ -227,9 +227,9 @@ EOF
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 1; i <= runs; i++)); do
   log "run $i/$runs: scan and dry run on $files files"
-  timed scan "$reeltag" scan "$lib" --format jsonl -q
+  timed scan "$reeltag" scan "$lib" --format jsonl --no-state -q
   rm -rf "$out/journal-dry"
-  timed dry "$reeltag" tag "$lib" --dry-run --format jsonl -q --journal "$out/journal-dry"
+  timed dry "$reeltag" tag "$lib" --dry-run --format jsonl --no-state -q --journal "$out/journal-dry"
 done
 
 # --- 2. writes on the generated library ----------------------------------
@@ -238,7 +238,7 @@ for ((i = 1; i <= runs; i++)); do
   fresh_copy "$lib"
   rm -rf "$out/journal-$i"
   settle_wait
-  timed tag "$reeltag" tag "$copy" --format jsonl --journal "$out/journal-$i"
+  timed tag "$reeltag" tag "$copy" --format jsonl --no-state --journal "$out/journal-$i"
   time_sync tag
   last_delete=$(date +%s.%N)
   w=$(written_of)
@@ -246,7 +246,7 @@ for ((i = 1; i <= runs; i++)); do
   [ "$w" = "$planned" ] || warnings+=("run $i: reeltag tag wrote ${w:-?} files, the dry run planned $planned ($(tail -n 1 "$out/.stderr"))")
   if [ "$i" = 1 ]; then
     # A second run must find nothing to change.
-    again=$("$reeltag" tag "$copy" --dry-run --format jsonl --journal "$out/journal-dry" 2>&1 >/dev/null | grep -o '[0-9][0-9]* to change' | cut -d' ' -f1 || true)
+    again=$("$reeltag" tag "$copy" --dry-run --format jsonl --no-state --journal "$out/journal-dry" 2>&1 >/dev/null | grep -o '[0-9][0-9]* to change' | cut -d' ' -f1 || true)
     [ "$again" = 0 ] || warnings+=("after reeltag tag, a dry run still plans ${again:-?} changes")
   fi
 
@@ -274,7 +274,7 @@ if [ "$big" = 1 ]; then
     fresh_copy "$big_lib"
     rm -rf "$out/journal-big-$i"
     settle_wait
-    timed big_tag "$reeltag" tag "$copy" --format jsonl --journal "$out/journal-big-$i"
+    timed big_tag "$reeltag" tag "$copy" --format jsonl --no-state --journal "$out/journal-big-$i"
     time_sync big_tag
     written_of >>"$times/big_tag-written.txt"
 
@@ -340,8 +340,8 @@ report="$out/write-$files.md"
   echo
   echo "| command | files | median s | files/s | CPU s (user+sys) | peak RSS MB |"
   echo "|---|---:|---:|---:|---:|---:|"
-  echo "| reeltag scan --format jsonl -q | $files | $t_scan | $(rate "$files" "$t_scan") | $c_scan | $(max_mb "$times/scan.txt") |"
-  echo "| reeltag tag --dry-run --format jsonl -q | $files | $t_dry | $(rate "$files" "$t_dry") | $c_dry | $(max_mb "$times/dry.txt") |"
+  echo "| reeltag scan --format jsonl -q --no-state | $files | $t_scan | $(rate "$files" "$t_scan") | $c_scan | $(max_mb "$times/scan.txt") |"
+  echo "| reeltag tag --dry-run --format jsonl -q --no-state | $files | $t_dry | $(rate "$files" "$t_dry") | $c_dry | $(max_mb "$times/dry.txt") |"
   echo
   echo "| writer | library | files written | median s | written files/s | MB/s | CPU s (user+sys) | sync after s | peak RSS MB |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
