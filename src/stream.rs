@@ -1,8 +1,9 @@
 //! The scan's driver: reads, classifies and reports in one streaming pass.
 //!
-//! Candidates are split into chunks that each hold whole albums (all files
-//! whose release folder has the same parent, so CD1/CD2 folders and sibling
-//! discs stay together). Workers read and classify a chunk at a time, in
+//! Candidates are split into chunks that each hold whole albums: the files
+//! of release folders with the same parent and the same name once a disc
+//! number is dropped, so CD1/CD2 folders and sibling "Disc 1"/"Disc 2"
+//! folders stay together. Workers read and classify a chunk at a time, in
 //! path order, while the calling thread writes finished rows in path order.
 //! Classification and output so overlap with reading, and memory holds only
 //! the chunks in flight plus rows waiting for an earlier one.
@@ -78,10 +79,42 @@ pub struct Tally {
     pub none: usize,
 }
 
+/// A release folder's name without a trailing disc, part or volume number
+/// ("Album (Disc 2)", "Album CD2", "Album Part 2" → "album"): sibling folders
+/// that may hold discs of one release share it, so they share a chunk, while
+/// a folder of thousands of albums (Various Artists) is not one huge chunk.
+/// Stripping more than needed only makes a chunk larger, never wrong.
+fn release_stem(name: &str) -> String {
+    let mut stem = name.trim().to_lowercase();
+    loop {
+        let before = stem.len();
+        let trimmed = stem.trim_end_matches([')', ']', ' ', '_', '-', '.', '#']);
+        let without_number = trimmed.trim_end_matches(|c: char| c.is_ascii_digit());
+        if without_number.len() == trimmed.len() {
+            break;
+        }
+        let mut rest = without_number.trim_end_matches([' ', '_', '-', '.', '#']);
+        for marker in ["disc", "disk", "cd", "part", "pt", "volume", "vol", "side"] {
+            if let Some(head) = rest.strip_suffix(marker) {
+                rest = head;
+                break;
+            }
+        }
+        stem = rest.trim_end_matches(['(', '[', ' ', '_', '-', '.', ',']).to_string();
+        if stem.len() == before || stem.is_empty() {
+            break;
+        }
+    }
+    if stem.is_empty() { name.trim().to_lowercase() } else { stem }
+}
+
 /// One chunk: the folder its albums sit in, and its candidates' indices.
 #[derive(Debug)]
 pub(crate) struct Chunk {
     pub folder: PathBuf,
+    /// The chunk's key in the state file: the folder and the release's stem,
+    /// as a path (several chunks share a folder).
+    pub key: PathBuf,
     pub members: Vec<usize>,
 }
 
@@ -91,9 +124,11 @@ pub(crate) fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = Vec::new();
     for (index, path) in candidates.iter().enumerate() {
         let release = crate::album::release_dir(path);
+        let stem = release.file_name().map(|n| release_stem(&n.to_string_lossy())).unwrap_or_default();
         let folder = release.parent().map(PathBuf::from).unwrap_or(release);
-        let chunk = *chunk_of.entry(folder.clone()).or_insert_with(|| {
-            chunks.push(Chunk { folder, members: Vec::new() });
+        let key = folder.join(&stem);
+        let chunk = *chunk_of.entry(key.clone()).or_insert_with(|| {
+            chunks.push(Chunk { folder, key, members: Vec::new() });
             chunks.len() - 1
         });
         chunks[chunk].members.push(index);
@@ -140,12 +175,13 @@ fn process(
         return (slots, 0, None);
     };
     let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
+    let key = std::path::absolute(&chunk.key).unwrap_or_else(|_| chunk.key.clone());
     // Rows outside the roots belong to files this run does not look at (a scan of one album
     // of a folder of albums): they are neither compared nor replaced.
     let whole_chunk = cache.roots.iter().any(|root| folder.starts_with(root));
     let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
     if cache.trust && !cache.broken.load(Ordering::Relaxed) {
-        match cache.store.chunk(state::Table::Scan, &folder) {
+        match cache.store.chunk(state::Table::Scan, &key) {
             Ok(rows) => {
                 stored = rows
                     .into_iter()
@@ -209,7 +245,7 @@ fn process(
             })
             .collect();
         let replace = (!whole_chunk).then(|| stored.into_keys().collect());
-        Update { chunk: folder, rows, replace }
+        Update { chunk: key, rows, replace }
     });
     (slots, reused, update)
 }
@@ -450,7 +486,7 @@ pub(crate) fn finish_store(
     // A walk cut short by --max-depth did not see everything below the roots.
     if complete_walk {
         let seen: HashSet<PathBuf> =
-            chunks.iter().map(|c| std::path::absolute(&c.folder).unwrap_or_else(|_| c.folder.clone())).collect();
+            chunks.iter().map(|c| std::path::absolute(&c.key).unwrap_or_else(|_| c.key.clone())).collect();
         for root in roots {
             writer.prune(root, &seen)?;
         }
@@ -482,5 +518,24 @@ mod tests {
         assert!(together(3, 4), "disc folders: {chunks:?}");
         assert!(together(5, 6), "sibling folders: {chunks:?}");
         assert_eq!(chunks.iter().map(|c| c.members.len()).sum::<usize>(), paths.len());
+        let apart = |a: usize, b: usize| !together(a, b);
+        assert!(apart(1, 3) && apart(5, 3), "unrelated albums: {chunks:?}");
+    }
+
+    #[test]
+    fn release_stems_drop_disc_numbers_only() {
+        for (name, stem) in [
+            ("Interstellar", "interstellar"),
+            ("Album (Disc 2)", "album"),
+            ("Album CD2", "album"),
+            ("Album - CD 1", "album"),
+            ("Album [Disc 1]", "album"),
+            ("Dune Part 2", "dune"),
+            ("Blade Runner 2049", "blade runner"),
+            ("CD1", "cd1"),
+            ("1917", "1917"),
+        ] {
+            assert_eq!(release_stem(name), stem, "{name}");
+        }
     }
 }

@@ -360,10 +360,11 @@ fn process(
     view: Option<&View<'_>>,
 ) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
     let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
+    let chunk_key = std::path::absolute(&chunk.key).unwrap_or_else(|_| chunk.key.clone());
     let whole_chunk = view.is_none_or(|v| v.roots.iter().any(|root| folder.starts_with(root)));
     let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
     if let Some(view) = view.filter(|v| v.trust && !v.broken.load(Ordering::Relaxed)) {
-        match view.store.chunk(state::Table::Tag, &folder) {
+        match view.store.chunk(state::Table::Tag, &chunk_key) {
             Ok(rows) => {
                 stored = rows
                     .into_iter()
@@ -462,11 +463,11 @@ fn process(
                 decision: Some(serde_json::to_string(&decision).expect("decisions serialize")),
             });
         }
-        let place = view.map(|_| (folder.clone(), rel));
+        let place = view.map(|_| (chunk_key.clone(), rel));
         slots.push((index, Slot::Planned(Box::new(PlannedFile { read, role, changes, place }))));
     }
     let update = (view.is_some() && !clean).then(|| Update {
-        chunk: folder.clone(),
+        chunk: chunk_key.clone(),
         rows,
         replace: (!whole_chunk).then(|| stored.into_keys().collect()),
     });
