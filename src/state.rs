@@ -33,40 +33,31 @@ const APPLICATION_ID: i32 = 0x524c_5447;
 /// Bumped whenever the rows' shape or meaning changes; an older store is rebuilt.
 const SCHEMA_VERSION: i32 = 1;
 
-// Rows carry a few hundred bytes of JSON, too large for a WITHOUT ROWID table
-// to pay off; the folder path is stored once per chunk, not per file.
-const SCHEMA: &str = "
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY,
-    path BLOB NOT NULL UNIQUE
-);
-CREATE TABLE files (
-    chunk INTEGER NOT NULL,
-    rel BLOB NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    ctime_ns INTEGER NOT NULL,
-    record TEXT NOT NULL,
-    rules INTEGER,
-    decision TEXT
-);
-CREATE UNIQUE INDEX files_by_chunk ON files (chunk, rel);
-CREATE TABLE tag_files (
-    chunk INTEGER NOT NULL,
-    rel BLOB NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    ctime_ns INTEGER NOT NULL,
-    record TEXT NOT NULL,
-    rules INTEGER,
-    decision TEXT
-);
-CREATE UNIQUE INDEX tag_files_by_chunk ON tag_files (chunk, rel);
-";
+/// The tables: chunk paths, stored once each, and one table of rows per
+/// [`Table`]. Rows carry a few hundred bytes of JSON, too large for a
+/// WITHOUT ROWID table to pay off.
+fn schema() -> String {
+    let mut sql = String::from("CREATE TABLE chunks (id INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE);\n");
+    for table in [Table::Scan, Table::Tag] {
+        let name = table.name();
+        sql.push_str(&format!(
+            "CREATE TABLE {name} (
+                chunk INTEGER NOT NULL,
+                rel BLOB NOT NULL,
+                dev INTEGER NOT NULL,
+                ino INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                mtime_ns INTEGER NOT NULL,
+                ctime_ns INTEGER NOT NULL,
+                record TEXT NOT NULL,
+                rules INTEGER,
+                decision TEXT
+            );
+            CREATE UNIQUE INDEX {name}_by_chunk ON {name} (chunk, rel);\n"
+        ));
+    }
+    sql
+}
 
 /// Which reads a row records: `scan`'s track records, or `tag`'s native
 /// values (what planning and writing need; a different read of the file).
@@ -583,10 +574,11 @@ fn open_checked(path: &Path) -> Result<Connection, String> {
             conn.execute_batch(&format!(
                 "PRAGMA journal_mode = WAL;
                  BEGIN;
-                 {SCHEMA}
+                 {}
                  PRAGMA application_id = {APPLICATION_ID};
                  PRAGMA user_version = {SCHEMA_VERSION};
-                 COMMIT;"
+                 COMMIT;",
+                schema()
             ))
             .map_err(|e| format!("cannot be initialised ({e})"))?;
         }

@@ -44,15 +44,56 @@ pub struct Cache {
 }
 
 /// What the workers share about the cache.
-struct CacheView<'a> {
-    store: &'a state::Readers,
-    path: &'a Path,
-    trust: bool,
-    rules: i64,
+pub(crate) struct CacheView<'a> {
+    pub store: &'a state::Readers,
+    pub path: &'a Path,
+    pub trust: bool,
+    pub rules: i64,
     /// The roots, absolute: rows outside them are not this run's business.
-    roots: &'a [PathBuf],
+    pub roots: &'a [PathBuf],
     /// Set when the store failed a query: the run goes on without it.
-    broken: &'a AtomicBool,
+    pub broken: &'a AtomicBool,
+}
+
+/// A chunk's key in the store (absolute) and its stored rows that this run covers.
+pub(crate) struct StoredChunk {
+    pub key: PathBuf,
+    /// Whether the run covers the whole chunk (else only rows under the roots count).
+    pub whole_chunk: bool,
+    pub rows: HashMap<Vec<u8>, state::Row>,
+}
+
+impl CacheView<'_> {
+    /// The chunk's stored rows in `table`, by path below the chunk folder;
+    /// none when the store is not trusted or has failed.
+    pub(crate) fn stored(&self, table: state::Table, chunk: &Chunk) -> StoredChunk {
+        let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
+        let key = std::path::absolute(&chunk.key).unwrap_or_else(|_| chunk.key.clone());
+        // Rows outside the roots belong to files this run does not look at (a scan of one album
+        // of a folder of albums): they are neither compared nor replaced.
+        let whole_chunk = self.roots.iter().any(|root| folder.starts_with(root));
+        let mut rows = HashMap::new();
+        if self.trust && !self.broken.load(Ordering::Relaxed) {
+            match self.store.chunk(table, &key) {
+                Ok(found) => {
+                    rows = found
+                        .into_iter()
+                        .filter(|row| whole_chunk || in_roots(&folder, &row.rel, self.roots))
+                        .map(|row| (row.rel.clone(), row))
+                        .collect()
+                }
+                Err(e) => {
+                    if !self.broken.swap(true, Ordering::Relaxed) {
+                        eprintln!(
+                            "reeltag: the state file {} cannot be read ({e}); going on without it",
+                            self.path.display()
+                        );
+                    }
+                }
+            }
+        }
+        StoredChunk { key, whole_chunk, rows }
+    }
 }
 
 /// How one chunk's stored rows must change.
@@ -174,31 +215,7 @@ fn process(
         let (slots, _) = decide(chunk, outcomes.collect(), rules, false);
         return (slots, 0, None);
     };
-    let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
-    let key = std::path::absolute(&chunk.key).unwrap_or_else(|_| chunk.key.clone());
-    // Rows outside the roots belong to files this run does not look at (a scan of one album
-    // of a folder of albums): they are neither compared nor replaced.
-    let whole_chunk = cache.roots.iter().any(|root| folder.starts_with(root));
-    let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
-    if cache.trust && !cache.broken.load(Ordering::Relaxed) {
-        match cache.store.chunk(state::Table::Scan, &key) {
-            Ok(rows) => {
-                stored = rows
-                    .into_iter()
-                    .filter(|row| whole_chunk || in_roots(&folder, &row.rel, cache.roots))
-                    .map(|row| (row.rel.clone(), row))
-                    .collect()
-            }
-            Err(e) => {
-                if !cache.broken.swap(true, Ordering::Relaxed) {
-                    eprintln!(
-                        "reeltag: the state file {} cannot be read ({e}); going on without it",
-                        cache.path.display()
-                    );
-                }
-            }
-        }
-    }
+    let StoredChunk { key, whole_chunk, rows: stored, .. } = cache.stored(state::Table::Scan, chunk);
     let outcomes: Vec<Outcome> = chunk
         .members
         .par_chunks(READ_BATCH)

@@ -115,6 +115,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     };
     let mut cache = crate::open_cache(&config.state, &config.rules, config.quiet)?;
     let mut report = PlanReport::new(config.format, Box::new(io::BufWriter::new(io::stdout().lock())));
+    let write_pool = if config.dry_run { None } else { Some(crate::thread_pool(config.input.threads)?) };
     let job = crate::tag_stream::Drive {
         roots: &config.input.roots,
         walk: &config.input.walk,
@@ -122,7 +123,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         plan: &config.rules.plan,
         pool: &pool,
         progress: config.progress,
-        writing: journal.as_ref().map(|j| (&config.apply, j)),
+        writing: journal.as_ref().zip(write_pool.as_ref()).map(|(j, pool)| (&config.apply, j, pool)),
     };
     let (tally, written) = crate::tag_stream::drive(&job, &mut report, cache.as_mut());
     let written = written.and_then(|()| report.finish());

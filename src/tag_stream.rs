@@ -23,7 +23,7 @@ use crate::plan::{Change, PlanInput, PlanOptions, Values, plan_album};
 use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Store};
-use crate::stream::{Cache, Chunk, chunks, in_roots, rel_of};
+use crate::stream::{Cache, CacheView, Chunk, StoredChunk, chunks, rel_of};
 use crate::tag::{INTERRUPTED, Read, read_values, tags_of};
 use crate::track::Track;
 
@@ -74,16 +74,10 @@ pub struct Drive<'a> {
     pub plan: &'a PlanOptions,
     pub pool: &'a rayon::ThreadPool,
     pub progress: bool,
-    /// `None` for a dry run.
-    pub writing: Option<(&'a crate::apply::ApplyOptions, &'a Mutex<Journal>)>,
-}
-
-struct View<'a> {
-    store: &'a state::Readers,
-    trust: bool,
-    rules: i64,
-    roots: &'a [PathBuf],
-    broken: &'a AtomicBool,
+    /// `None` for a dry run. The writer gets its own pool: the readers block
+    /// when the printer is behind, and the printer waits for the writer, so a
+    /// writer that needed the readers' threads would wait for itself.
+    pub writing: Option<(&'a crate::apply::ApplyOptions, &'a Mutex<Journal>, &'a rayon::ThreadPool)>,
 }
 
 /// Runs the whole `tag` pipeline; report write errors are returned after the
@@ -110,7 +104,17 @@ pub fn drive(
     let (view, mut writer) = match cache {
         Some(Cache { store, trust, rules }) => {
             let Store { readers, writer, .. } = store;
-            (Some(View { store: readers, trust: *trust, rules: *rules, roots: &roots, broken: &broken }), Some(writer))
+            (
+                Some(CacheView {
+                    store: readers,
+                    path: &store_path,
+                    trust: *trust,
+                    rules: *rules,
+                    roots: &roots,
+                    broken: &broken,
+                }),
+                Some(writer),
+            )
         }
         None => (None, None),
     };
@@ -131,8 +135,9 @@ pub fn drive(
             });
         });
 
-        let mut batch_writer =
-            job.writing.map(|(options, journal)| BatchWriter::new(scope, job.pool, options, journal));
+        let mut batch_writer = job
+            .writing
+            .map(|(options, journal, pool)| BatchWriter::with_batch_size(scope, pool, options, journal, write_batch()));
         // Rows in path order whose file is still being written.
         let mut waiting: VecDeque<(usize, Slot)> = VecDeque::new();
         let mut results: HashMap<usize, Result<Stamp, FileError>> = HashMap::new();
@@ -211,6 +216,16 @@ pub fn drive(
     (tally, written)
 }
 
+/// Files per write batch: `REELTAG_WRITE_BATCH` lets tests make batches
+/// small, so a few hundred files exercise a full queue.
+fn write_batch() -> usize {
+    std::env::var("REELTAG_WRITE_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(crate::batch::BATCH)
+}
+
 /// Prints the rows at the front of `waiting` whose fate is known; with
 /// `all`, every row (a file never written by then was interrupted).
 #[allow(clippy::too_many_arguments)]
@@ -219,7 +234,7 @@ fn flush(
     results: &mut HashMap<usize, Result<Stamp, FileError>>,
     all: bool,
     job: &Drive<'_>,
-    view: Option<&View<'_>>,
+    view: Option<&CacheView<'_>>,
     report: &mut PlanReport<'_>,
     tally: &mut TagTally,
     written: &mut std::io::Result<()>,
@@ -357,28 +372,12 @@ fn process(
     candidates: &[PathBuf],
     job: &Drive<'_>,
     bar: &indicatif::ProgressBar,
-    view: Option<&View<'_>>,
+    view: Option<&CacheView<'_>>,
 ) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
-    let folder = std::path::absolute(&chunk.folder).unwrap_or_else(|_| chunk.folder.clone());
-    let chunk_key = std::path::absolute(&chunk.key).unwrap_or_else(|_| chunk.key.clone());
-    let whole_chunk = view.is_none_or(|v| v.roots.iter().any(|root| folder.starts_with(root)));
-    let mut stored: HashMap<Vec<u8>, state::Row> = HashMap::new();
-    if let Some(view) = view.filter(|v| v.trust && !v.broken.load(Ordering::Relaxed)) {
-        match view.store.chunk(state::Table::Tag, &chunk_key) {
-            Ok(rows) => {
-                stored = rows
-                    .into_iter()
-                    .filter(|row| whole_chunk || in_roots(&folder, &row.rel, view.roots))
-                    .map(|row| (row.rel.clone(), row))
-                    .collect()
-            }
-            Err(e) => {
-                if !view.broken.swap(true, Ordering::Relaxed) {
-                    eprintln!("reeltag: the state file cannot be read ({e}); going on without it");
-                }
-            }
-        }
-    }
+    let StoredChunk { whole_chunk, key: chunk_key, rows: stored, .. } = match view {
+        Some(view) => view.stored(state::Table::Tag, chunk),
+        None => StoredChunk { key: PathBuf::new(), whole_chunk: true, rows: HashMap::new() },
+    };
     let rules_fingerprint = view.map_or(0, |v| v.rules);
     // Read (or restore) every file; a stored role is kept only while the whole chunk is unchanged.
     let read: Vec<ReadOne> = chunk
