@@ -5,12 +5,11 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{path_of, reeltag, relative, summary_count, temp};
+use crate::util::{path_of, reeltag, relative, run_with_limit, summary_count, temp};
 
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
@@ -56,26 +55,16 @@ fn the_corpus_never_crashes_or_hangs_and_every_audio_file_is_reported() {
     let stdout_path = out_dir.path().join("stdout.jsonl");
     let stderr_path = out_dir.path().join("stderr.txt");
     let started = Instant::now();
-    let mut child = reeltag()
-        .arg("scan")
-        .arg(&corpus)
-        .args(["--format", "jsonl", "--threads", "2"])
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout_path).expect("create stdout file"))
-        .stderr(File::create(&stderr_path).expect("create stderr file"))
-        .spawn()
-        .expect("start reeltag");
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for reeltag") {
-            break status;
-        }
-        if started.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("reeltag scan over the corpus ran longer than {TIME_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = run_with_limit(
+        reeltag()
+            .arg("scan")
+            .arg(&corpus)
+            .args(["--format", "jsonl", "--threads", "2"])
+            .stdout(File::create(&stdout_path).expect("create stdout file"))
+            .stderr(File::create(&stderr_path).expect("create stderr file")),
+        TIME_LIMIT,
+        "reeltag scan over the corpus",
+    );
     let elapsed = started.elapsed();
     let stdout = fs::read_to_string(&stdout_path).expect("stdout is UTF-8");
     let stderr = String::from_utf8_lossy(&fs::read(&stderr_path).expect("read stderr")).into_owned();

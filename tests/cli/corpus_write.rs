@@ -9,7 +9,6 @@ use std::fs::{self, File};
 use std::io::Cursor;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,7 +17,7 @@ use reeltag::fields::FIELDS;
 use reeltag::native::NativeFile;
 use reeltag::native::region::audio_region;
 
-use crate::util::{copy_dir, reeltag, relative, temp};
+use crate::util::{copy_dir, reeltag, relative, run_with_limit, temp};
 
 const TIME_LIMIT: Duration = Duration::from_secs(300);
 
@@ -46,30 +45,19 @@ fn files(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
 fn tag(root: &Path, out_dir: &Path, name: &str, args: &[&str]) -> (Option<i32>, BTreeMap<String, Value>) {
     let stdout_path = out_dir.join(format!("{name}.jsonl"));
     let stderr_path = out_dir.join(format!("{name}.stderr"));
-    let started = Instant::now();
     // stdout and stderr go to files: a pipe could fill and stall the child.
-    let mut child = reeltag()
-        .arg("tag")
-        .arg(root)
-        .args(["--format", "jsonl", "--threads", "2", "--journal"])
-        .arg(out_dir.join("journal"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout_path).expect("create stdout file"))
-        .stderr(File::create(&stderr_path).expect("create stderr file"))
-        .spawn()
-        .expect("start reeltag");
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for reeltag") {
-            break status;
-        }
-        if started.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("reeltag tag over the corpus ran longer than {TIME_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = run_with_limit(
+        reeltag()
+            .arg("tag")
+            .arg(root)
+            .args(["--format", "jsonl", "--threads", "2", "--journal"])
+            .arg(out_dir.join("journal"))
+            .args(args)
+            .stdout(File::create(&stdout_path).expect("create stdout file"))
+            .stderr(File::create(&stderr_path).expect("create stderr file")),
+        TIME_LIMIT,
+        "reeltag tag over the corpus",
+    );
     let stderr = String::from_utf8_lossy(&fs::read(&stderr_path).expect("read stderr")).into_owned();
     assert!(status.code().is_some(), "reeltag was killed by a signal ({status:?}); stderr:\n{stderr}");
     assert!(!stderr.contains("panicked at"), "a panic reached stderr:\n{stderr}");

@@ -438,25 +438,20 @@ fn links_are_kept() {
 fn a_full_write_queue_does_not_stall_the_run() {
     let (dir, root, journal) = library_copies(3);
     let out = dir.path().join("out.jsonl");
-    let mut child = reeltag()
-        .arg("tag")
-        .arg(&root)
-        .args(["--format", "jsonl", "-j", "2", "--journal"])
-        .arg(&journal)
-        .env("REELTAG_WRITE_BATCH", "2")
-        .stdout(fs::File::create(&out).unwrap())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start reeltag");
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("reeltag tag stalled with a full write queue");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let run: Run = child.wait_with_output().unwrap().into();
+    let err = dir.path().join("err.txt");
+    let status = crate::util::run_with_limit(
+        reeltag()
+            .arg("tag")
+            .arg(&root)
+            .args(["--format", "jsonl", "-j", "2", "--journal"])
+            .arg(&journal)
+            .env("REELTAG_WRITE_BATCH", "2")
+            .stdout(fs::File::create(&out).unwrap())
+            .stderr(fs::File::create(&err).unwrap()),
+        Duration::from_secs(120),
+        "reeltag tag with a full write queue",
+    );
+    let run = Run { code: status.code(), stdout: String::new(), stderr: fs::read_to_string(&err).unwrap() };
     run.assert_code(0);
     assert_eq!(crate::util::summary_count(&run.stderr, "written"), Some(99), "{run}");
     assert_eq!(fs::read_to_string(&out).unwrap().lines().count(), 132);

@@ -190,3 +190,22 @@ pub fn write_file(dir: &Path, name: impl AsRef<OsStr>, bytes: &[u8]) -> PathBuf 
     fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path
 }
+
+/// Runs `cmd` (its output already sent to files: a pipe could fill and stall
+/// it) and waits at most `limit`; past that the child is killed and the test
+/// fails, saying `what` ran too long.
+pub fn run_with_limit(cmd: &mut Command, limit: std::time::Duration, what: &str) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    let mut child = cmd.stdin(std::process::Stdio::null()).spawn().expect("start reeltag");
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for reeltag") {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ran longer than {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
