@@ -31,15 +31,11 @@ pub(crate) struct Read {
     pub stamp: Stamp,
 }
 
+/// Reads a file's native values. The stamp is taken before the read, so a
+/// change during the read shows at commit time.
 pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
-    let before = Stamp::read(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
-    read_values_stamped(path, before)
-}
-
-/// Reads a file's native values; `before` is its stamp taken before the read,
-/// so a change during the read shows at commit time.
-fn read_values_stamped(path: &Path, before: Stamp) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
+    let before = Stamp::read(path).map_err(|e| err(&e))?;
     let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
     let native = match NativeFile::read_for_planning(&mut file) {
         Ok(native) => native,
