@@ -24,6 +24,7 @@ pub mod report;
 pub mod rules;
 pub mod state;
 mod stream;
+mod supervise;
 pub mod tag;
 mod tag_stream;
 pub mod track;
@@ -107,8 +108,9 @@ pub fn walk_and_read(input: &Input, show_progress: bool, pool: &rayon::ThreadPoo
 /// track order.
 pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
     let albums = album::group(tracks);
+    // Sequential: callers classify one chunk of albums per worker already.
     let per_album: Vec<(Vec<usize>, Vec<Decision>)> = albums
-        .par_iter()
+        .iter()
         .map(|album| {
             let members: Vec<&Track> = album.tracks.iter().map(|&i| &tracks[i]).collect();
             (album.tracks.clone(), classify::classify(&members, rules))
@@ -126,7 +128,6 @@ pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
 /// `scan`, or `stats` (the same pipeline with a counting report).
 fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
     let started = Instant::now();
-    let pool = thread_pool(config.input.threads)?;
     let stdout = Box::new(io::BufWriter::new(io::stdout().lock()));
     let mut report: Box<dyn report::Report> = if stats {
         Box::new(report::stats::StatsReport::new(config.format, stdout))
@@ -135,7 +136,7 @@ fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
     };
     let mut cache = open_cache(&config.state, &config.rules, config.quiet)?;
     let (tally, written) =
-        stream::scan(&config.input, &config.rules, &pool, &mut *report, config.progress, cache.as_mut());
+        stream::scan(&config.input, &config.rules, config.input.threads, &mut *report, config.progress, cache.as_mut());
     if tally.store_failed
         && let Some(cache) = cache.take()
     {

@@ -110,7 +110,8 @@ fn submit(job: Job) -> std::io::Result<()> {
     }
 }
 
-fn abandoned(path: &Path, stage: Stage, limit: Duration) -> FileError {
+/// The error of a file whose parse ran past `limit` and was given up on.
+pub fn abandoned(path: &Path, stage: Stage, limit: Duration) -> FileError {
     FileError::with_message(
         path,
         stage,
@@ -191,6 +192,12 @@ pub fn each_with_deadline<T: Send + 'static>(
 /// Reads several files (see [`read_track`]) with one hand-off to the parser thread.
 pub fn read_tracks(paths: &[PathBuf]) -> Vec<ReadOutcome> {
     each_with_deadline(paths, Stage::Read, PARSE_TIME_LIMIT, read_path).into_iter().map(outcome).collect()
+}
+
+/// Reads one file on the calling thread, panics caught but with no time
+/// limit: for callers that watch the time themselves (see `supervise`).
+pub fn read_track_here(path: &Path) -> ReadOutcome {
+    outcome(guarded(path, || read_path(path)))
 }
 
 fn read_path(path: &Path) -> Result<Option<Track>, FileError> {

@@ -18,7 +18,7 @@ use std::fs::{self, File, Metadata};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, params};
@@ -304,7 +304,7 @@ pub struct Row {
 /// `readers` while the main thread writes through `writer`.
 pub struct Store {
     pub path: PathBuf,
-    pub readers: Readers,
+    pub readers: Arc<Readers>,
     pub writer: Writer,
     _lock: File,
 }
@@ -373,7 +373,7 @@ impl Store {
         };
         let store = Store {
             path: path.to_path_buf(),
-            readers: Readers { path: path.to_path_buf(), pool: Mutex::new(Vec::new()) },
+            readers: Arc::new(Readers { path: path.to_path_buf(), pool: Mutex::new(Vec::new()) }),
             writer: Writer { conn: writer, in_transaction: false, pending: 0 },
             _lock: lock,
         };

@@ -13,17 +13,18 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-
-use rayon::prelude::*;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use crate::classify::{Decision, Role};
 use crate::config::Input;
 use crate::error::FileError;
-use crate::read::{ReadOutcome, read_tracks};
+use crate::error::Stage;
+use crate::read::{PARSE_TIME_LIMIT, ReadOutcome, abandoned, read_track_here};
 use crate::report::{Report, Row};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Record, Restored, Store};
+use crate::supervise::{Lost, Supervisor, Watch};
 use crate::track::Track;
 
 /// What one candidate became.
@@ -44,15 +45,15 @@ pub struct Cache {
 }
 
 /// What the workers share about the cache.
-pub(crate) struct CacheView<'a> {
-    pub store: &'a state::Readers,
-    pub path: &'a Path,
+pub(crate) struct CacheView {
+    pub store: Arc<state::Readers>,
+    pub path: PathBuf,
     pub trust: bool,
     pub rules: i64,
     /// The roots, absolute: rows outside them are not this run's business.
-    pub roots: &'a [PathBuf],
+    pub roots: Vec<PathBuf>,
     /// Set when the store failed a query: the run goes on without it.
-    pub broken: &'a AtomicBool,
+    pub broken: Arc<AtomicBool>,
 }
 
 /// A chunk's key in the store (absolute) and its stored rows that this run covers.
@@ -63,7 +64,7 @@ pub(crate) struct StoredChunk {
     pub rows: HashMap<Vec<u8>, state::Row>,
 }
 
-impl CacheView<'_> {
+impl CacheView {
     /// The chunk's stored rows in `table`, by path below the chunk folder;
     /// none when the store is not trusted or has failed.
     pub(crate) fn stored(&self, table: state::Table, chunk: &Chunk) -> StoredChunk {
@@ -78,7 +79,7 @@ impl CacheView<'_> {
                 Ok(found) => {
                     rows = found
                         .into_iter()
-                        .filter(|row| whole_chunk || in_roots(&folder, &row.rel, self.roots))
+                        .filter(|row| whole_chunk || in_roots(&folder, &row.rel, &self.roots))
                         .map(|row| (row.rel.clone(), row))
                         .collect()
                 }
@@ -188,59 +189,102 @@ struct Outcome {
     stored_record: Option<String>,
 }
 
-fn process(
-    chunk: &Chunk,
-    candidates: &[PathBuf],
-    rules: &Rules,
-    bar: &indicatif::ProgressBar,
-    cache: Option<&CacheView<'_>>,
-) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
-    let Some(cache) = cache else {
-        let outcomes: Vec<ReadOutcome> = chunk
-            .members
-            .par_chunks(READ_BATCH)
-            .flat_map_iter(|batch| {
-                let paths: Vec<PathBuf> = batch.iter().map(|&i| candidates[i].clone()).collect();
-                let outcomes = read_tracks(&paths);
-                bar.inc(batch.len() as u64);
-                outcomes
-            })
-            .collect();
-        let outcomes = outcomes.into_iter().map(|o| Outcome {
-            slot: slot_of(o),
-            key: None,
-            stored_decision: None,
-            stored_record: None,
+/// Files per job: a chunk larger than this (a flat folder of thousands of
+/// files) is read by several workers at once and classified when its last
+/// part is in.
+const PART_FILES: usize = 32;
+
+/// One job: members `start..end` of a chunk.
+struct Part {
+    chunk: usize,
+    start: usize,
+    end: usize,
+}
+
+fn parts(chunks: &[Chunk]) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for (chunk, c) in chunks.iter().enumerate() {
+        for start in (0..c.members.len()).step_by(PART_FILES) {
+            parts.push(Part { chunk, start, end: (start + PART_FILES).min(c.members.len()) });
+        }
+    }
+    parts
+}
+
+/// What the scan's workers share; owned, since a worker stuck in a parse may outlive the run.
+struct Shared {
+    candidates: Vec<PathBuf>,
+    chunks: Vec<Chunk>,
+    parts: Vec<Part>,
+    rules: Rules,
+    bar: indicatif::ProgressBar,
+    view: Option<CacheView>,
+    limit: Duration,
+    /// Outcomes of chunks split into several parts, until the last part is in.
+    partial: Mutex<HashMap<usize, Partial>>,
+}
+
+struct Partial {
+    outcomes: Vec<Option<Outcome>>,
+    missing_parts: usize,
+}
+
+/// A finished chunk: its rows by candidate index, how many came from the store, and its store update.
+type Finished = (Vec<(usize, Slot)>, usize, Option<Update>);
+
+/// Reads (or looks up) one part's files; classifies the chunk once all its parts are in.
+fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Option<Finished>, Lost> {
+    let Part { chunk: index, start, end } = shared.parts[part];
+    let chunk = &shared.chunks[index];
+    let stored = shared.view.as_ref().map(|view| view.stored(state::Table::Scan, chunk));
+    let mut outcomes = Vec::with_capacity(end - start);
+    for (item, &i) in chunk.members[start..end].iter().enumerate() {
+        let path = &shared.candidates[i];
+        let looked = match &stored {
+            Some(stored) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows),
+            None => Err(None),
+        };
+        outcomes.push(match looked {
+            Ok(outcome) => outcome,
+            Err(key) => {
+                let slot = match watch.item(item, || read_track_here(path)) {
+                    Ok(read) => slot_of(read),
+                    Err(Lost::TimedOut) => Slot::Failed(abandoned(path, Stage::Read, shared.limit)),
+                    Err(Lost::Abandoned) => return Err(Lost::Abandoned),
+                };
+                Outcome { slot, key, stored_decision: None, stored_record: None }
+            }
         });
-        let (slots, _) = decide(chunk, outcomes.collect(), rules, false);
+    }
+    shared.bar.inc((end - start) as u64);
+    let parts_of_chunk = chunk.members.len().div_ceil(PART_FILES);
+    let outcomes = if parts_of_chunk == 1 {
+        outcomes
+    } else {
+        let mut partial = shared.partial.lock().unwrap_or_else(|p| p.into_inner());
+        let waiting = partial.entry(index).or_insert_with(|| Partial {
+            outcomes: (0..chunk.members.len()).map(|_| None).collect(),
+            missing_parts: parts_of_chunk,
+        });
+        for (n, outcome) in outcomes.into_iter().enumerate() {
+            waiting.outcomes[start + n] = Some(outcome);
+        }
+        waiting.missing_parts -= 1;
+        if waiting.missing_parts > 0 {
+            return Ok(None);
+        }
+        let done = partial.remove(&index).expect("the chunk is waiting");
+        done.outcomes.into_iter().map(|o| o.expect("every part is in")).collect()
+    };
+    Ok(Some(finish_chunk(shared, chunk, outcomes, stored)))
+}
+
+/// Classifies a chunk whose files are all in and, with a store, works out its update.
+fn finish_chunk(shared: &Shared, chunk: &Chunk, outcomes: Vec<Outcome>, stored: Option<StoredChunk>) -> Finished {
+    let Some((cache, StoredChunk { key, whole_chunk, rows: stored })) = shared.view.as_ref().zip(stored) else {
+        let (slots, _) = decide(chunk, outcomes, &shared.rules, false);
         return (slots, 0, None);
     };
-    let StoredChunk { key, whole_chunk, rows: stored, .. } = cache.stored(state::Table::Scan, chunk);
-    let outcomes: Vec<Outcome> = chunk
-        .members
-        .par_chunks(READ_BATCH)
-        .flat_map_iter(|batch| {
-            let looked: Vec<Result<Outcome, Option<Key>>> = batch
-                .iter()
-                .map(|&i| lookup(&candidates[i], &rel_of(&candidates[i], &chunk.folder), &stored))
-                .collect();
-            let misses: Vec<PathBuf> =
-                batch.iter().zip(&looked).filter(|(_, l)| l.is_err()).map(|(&i, _)| candidates[i].clone()).collect();
-            let mut read = read_tracks(&misses).into_iter();
-            bar.inc(batch.len() as u64);
-            looked
-                .into_iter()
-                .map(|l| {
-                    l.unwrap_or_else(|key| Outcome {
-                        slot: slot_of(read.next().expect("one read per miss")),
-                        key,
-                        stored_decision: None,
-                        stored_record: None,
-                    })
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
     let reused = outcomes.iter().filter(|o| o.stored_record.is_some()).count();
     let clean = reused == outcomes.len()
         && stored.len() == outcomes.len()
@@ -249,12 +293,12 @@ fn process(
             (Slot::Track(..), _) => false,
             _ => true,
         });
-    let (slots, rows) = decide(chunk, outcomes, rules, clean);
+    let (slots, rows) = decide(chunk, outcomes, &shared.rules, clean);
     let update = (!clean).then(|| {
         let rows = rows
             .into_iter()
             .map(|(i, key, record, decision)| state::Row {
-                rel: rel_of(&candidates[i], &chunk.folder),
+                rel: rel_of(&shared.candidates[i], &chunk.folder),
                 key,
                 record,
                 rules: decision.as_ref().map(|_| cache.rules),
@@ -276,11 +320,6 @@ pub(crate) fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
     let path = folder.join(std::ffi::OsStr::from_bytes(rel));
     roots.iter().any(|root| path.starts_with(root))
 }
-
-/// Files per hand-off to a worker's parser thread (see `read::read_tracks`):
-/// enough to make the hand-off cheap, few enough to keep both cores busy on
-/// small albums.
-const READ_BATCH: usize = 8;
 
 /// The stored record when the file's key matches it; else the key (when the
 /// file could be looked at), for a fresh read.
@@ -386,99 +425,132 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 pub fn scan(
     input: &Input,
     rules: &Rules,
-    pool: &rayon::ThreadPool,
+    threads: usize,
     report: &mut dyn Report,
     show_progress: bool,
     cache: Option<&mut Cache>,
 ) -> (Tally, io::Result<()>) {
-    let walked = crate::walk::walk(&input.roots, &input.walk);
-    let candidates = &walked.candidates;
-    let chunks = chunks(candidates);
+    let crate::walk::Walked { candidates, skipped, errors: walk_errors, .. } =
+        crate::walk::walk(&input.roots, &input.walk);
+    let chunks = chunks(&candidates);
     let bar = crate::progress::bar(candidates.len(), show_progress);
-    let mut tally = Tally { skipped: walked.skipped, failed: walked.errors.len(), ..Tally::default() };
-    let mut walk_errors = walked.errors.iter().peekable();
+    let mut tally = Tally { skipped, failed: walk_errors.len(), ..Tally::default() };
+    let mut walk_errors = walk_errors.iter().peekable();
     let mut written: io::Result<()> = Ok(());
-    // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
-    let (sender, receiver) = mpsc::sync_channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>(8);
     let roots: Vec<PathBuf> =
         input.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
-    let broken = AtomicBool::new(false);
+    let broken = Arc::new(AtomicBool::new(false));
     let mut store_error: Option<rusqlite::Error> = None;
     let mut cached = 0;
     let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
     let (view, mut writer) = match cache {
         Some(Cache { store, trust, rules }) => {
-            let Store { path, readers, writer, .. } = store;
-            let view = CacheView { store: readers, path, trust: *trust, rules: *rules, roots: &roots, broken: &broken };
-            (Some(view), Some(writer))
+            let view = CacheView {
+                store: Arc::clone(&store.readers),
+                path: store.path.clone(),
+                trust: *trust,
+                rules: *rules,
+                roots: roots.clone(),
+                broken: Arc::clone(&broken),
+            };
+            (Some(view), Some(&mut store.writer))
         }
         None => (None, None),
     };
-
-    std::thread::scope(|scope| {
-        let bar = &bar;
-        let chunks = &chunks;
-        let view = view.as_ref();
-        scope.spawn(move || {
-            // par_bridge hands chunks out in order, so rows arrive nearly in order.
-            pool.install(|| {
-                chunks.iter().par_bridge().for_each_with(sender, |sender, chunk| {
-                    let _ = sender.send(process(chunk, candidates, rules, bar, view));
-                });
-            });
-        });
-        let mut pending: HashMap<usize, Slot> = HashMap::new();
-        let mut next = 0;
-        let mut emit = |row: Row<'_>, written: &mut io::Result<()>| {
-            if written.is_ok() {
-                *written = report.record(&row);
+    let shared = Arc::new(Shared {
+        parts: parts(&chunks),
+        candidates,
+        chunks,
+        rules: rules.clone(),
+        bar: bar.clone(),
+        view,
+        limit: PARSE_TIME_LIMIT,
+        partial: Mutex::new(HashMap::new()),
+    });
+    let work_on = Arc::clone(&shared);
+    // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
+    let started = Supervisor::start(
+        "reeltag-read",
+        shared.parts.len(),
+        threads,
+        PARSE_TIME_LIMIT,
+        8,
+        Box::new(move |part, watch| read_part(&work_on, part, watch)),
+    );
+    let (mut supervisor, receiver) = match started {
+        Ok(started) => started,
+        Err(e) => return (tally, Err(io::Error::other(format!("cannot start the worker threads: {e}")))),
+    };
+    let candidates = &shared.candidates;
+    let mut pending: HashMap<usize, Slot> = HashMap::new();
+    let mut next = 0;
+    let mut emit = |row: Row<'_>, written: &mut io::Result<()>| {
+        if written.is_ok() {
+            *written = report.record(&row);
+        }
+    };
+    let mut unfinished = shared.chunks.len();
+    while unfinished > 0 {
+        // Wakes at least once a second to look for stuck parses.
+        let (batch, reused, update) = match receiver.recv_timeout(Duration::from_secs(1)) {
+            Ok(finished) => finished,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = supervisor.check() {
+                    bar.finish_and_clear();
+                    return (tally, Err(e));
+                }
+                continue;
             }
+            Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the supervisor keeps a sender"),
         };
-        for (batch, reused, update) in receiver {
-            cached += reused;
-            if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
-                && store_error.is_none()
-                && let Err(e) =
-                    writer.put_chunk(state::Table::Scan, &update.chunk, &update.rows, update.replace.as_deref())
-            {
-                store_error = Some(e);
+        if let Err(e) = supervisor.check() {
+            bar.finish_and_clear();
+            return (tally, Err(e));
+        }
+        unfinished -= 1;
+        cached += reused;
+        if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
+            && store_error.is_none()
+            && let Err(e) = writer.put_chunk(state::Table::Scan, &update.chunk, &update.rows, update.replace.as_deref())
+        {
+            store_error = Some(e);
+        }
+        pending.extend(batch);
+        while let Some(slot) = pending.remove(&next) {
+            let path = &candidates[next];
+            while let Some(err) = walk_errors.next_if(|e| e.path < *path) {
+                emit(Row::Failed(err), &mut written);
             }
-            pending.extend(batch);
-            while let Some(slot) = pending.remove(&next) {
-                let path = &candidates[next];
-                while let Some(err) = walk_errors.next_if(|e| e.path < *path) {
+            match &slot {
+                Slot::Track(track, decision) => {
+                    tally.read += 1;
+                    match decision.role {
+                        Role::Score => tally.score += 1,
+                        Role::Song => tally.song += 1,
+                        Role::None => tally.none += 1,
+                    }
+                    emit(Row::Track { track, decision }, &mut written);
+                }
+                Slot::Failed(err) => {
+                    tally.failed += 1;
                     emit(Row::Failed(err), &mut written);
                 }
-                match &slot {
-                    Slot::Track(track, decision) => {
-                        tally.read += 1;
-                        match decision.role {
-                            Role::Score => tally.score += 1,
-                            Role::Song => tally.song += 1,
-                            Role::None => tally.none += 1,
-                        }
-                        emit(Row::Track { track, decision }, &mut written);
-                    }
-                    Slot::Failed(err) => {
-                        tally.failed += 1;
-                        emit(Row::Failed(err), &mut written);
-                    }
-                    Slot::NotAudio => tally.skipped += 1,
-                }
-                next += 1;
+                Slot::NotAudio => tally.skipped += 1,
             }
+            next += 1;
         }
-        for err in walk_errors {
-            emit(Row::Failed(err), &mut written);
-        }
-    });
+    }
+    for err in walk_errors {
+        emit(Row::Failed(err), &mut written);
+    }
+    drop(supervisor);
     bar.finish_and_clear();
     if let Some(writer) = writer {
         tally.cached = cached;
         if broken.load(Ordering::Relaxed) {
             tally.store_failed = true;
         } else if store_error.is_none()
-            && let Err(e) = finish_store(writer, &chunks, &roots, input.walk.max_depth.is_none())
+            && let Err(e) = finish_store(writer, &shared.chunks, &roots, input.walk.max_depth.is_none())
         {
             store_error = Some(e);
         }

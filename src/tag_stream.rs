@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 use rayon::prelude::*;
 
@@ -99,19 +99,19 @@ pub fn drive(
     let bar = crate::progress::bar(candidates.len(), job.progress);
     let mut tally = TagTally { skipped: walked.skipped, ..TagTally::default() };
     let roots: Vec<PathBuf> = job.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
-    let broken = AtomicBool::new(false);
+    let broken = Arc::new(AtomicBool::new(false));
     let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
     let (view, mut writer) = match cache {
         Some(Cache { store, trust, rules }) => {
             let Store { readers, writer, .. } = store;
             (
                 Some(CacheView {
-                    store: readers,
-                    path: &store_path,
+                    store: Arc::clone(readers),
+                    path: store_path.clone(),
                     trust: *trust,
                     rules: *rules,
-                    roots: &roots,
-                    broken: &broken,
+                    roots: roots.clone(),
+                    broken: Arc::clone(&broken),
                 }),
                 Some(writer),
             )
@@ -234,7 +234,7 @@ fn flush(
     results: &mut HashMap<usize, Result<Stamp, FileError>>,
     all: bool,
     job: &Drive<'_>,
-    view: Option<&CacheView<'_>>,
+    view: Option<&CacheView>,
     report: &mut PlanReport<'_>,
     tally: &mut TagTally,
     written: &mut std::io::Result<()>,
@@ -372,7 +372,7 @@ fn process(
     candidates: &[PathBuf],
     job: &Drive<'_>,
     bar: &indicatif::ProgressBar,
-    view: Option<&CacheView<'_>>,
+    view: Option<&CacheView>,
 ) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
     let StoredChunk { whole_chunk, key: chunk_key, rows: stored, .. } = match view {
         Some(view) => view.stored(state::Table::Tag, chunk),
