@@ -393,6 +393,13 @@ impl Store {
 }
 
 impl Readers {
+    /// Whether `table` holds no rows (a first run): then no chunk needs looking up.
+    pub fn is_empty(&self, table: Table) -> rusqlite::Result<bool> {
+        let reader = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let any: bool = reader.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {})", table.name()), [], |r| r.get(0))?;
+        Ok(!any)
+    }
+
     /// The stored rows of one chunk. Safe to call from any worker thread.
     pub fn chunk(&self, table: Table, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
         let reader = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();

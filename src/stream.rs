@@ -54,6 +54,8 @@ pub(crate) struct CacheView {
     pub roots: Vec<PathBuf>,
     /// Set when the store failed a query: the run goes on without it.
     pub broken: Arc<AtomicBool>,
+    /// The table holds no rows (a first run): nothing to look up.
+    pub empty: bool,
 }
 
 /// A chunk's key in the store (absolute) and its stored rows that this run covers.
@@ -74,7 +76,7 @@ impl CacheView {
         // of a folder of albums): they are neither compared nor replaced.
         let whole_chunk = self.roots.iter().any(|root| folder.starts_with(root));
         let mut rows = HashMap::new();
-        if self.trust && !self.broken.load(Ordering::Relaxed) {
+        if self.trust && !self.empty && !self.broken.load(Ordering::Relaxed) {
             match self.store.chunk(table, &key) {
                 Ok(found) => {
                     rows = found
@@ -452,6 +454,7 @@ pub fn scan(
                 rules: *rules,
                 roots: roots.clone(),
                 broken: Arc::clone(&broken),
+                empty: store.readers.is_empty(state::Table::Scan).unwrap_or(false),
             };
             (Some(view), Some(&mut store.writer))
         }

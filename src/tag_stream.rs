@@ -112,6 +112,7 @@ pub fn drive(
                     rules: *rules,
                     roots: roots.clone(),
                     broken: Arc::clone(&broken),
+                    empty: readers.is_empty(state::Table::Tag).unwrap_or(false),
                 }),
                 Some(writer),
             )
