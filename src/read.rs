@@ -10,8 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, Once, mpsc};
+use std::path::Path;
+use std::sync::{Once, mpsc};
 use std::time::Duration;
 
 use lofty::config::{GlobalOptions, ParseOptions, ParsingMode, apply_global_options};
@@ -118,80 +118,6 @@ pub fn abandoned(path: &Path, stage: Stage, limit: Duration) -> FileError {
         format!("parsing did not finish within {} s and was abandoned", limit.as_secs_f64()),
         Some("the file is probably malformed; the rest of the batch went on"),
     )
-}
-
-/// [`with_deadline`] over several files with one hand-off to the parser
-/// thread for all of them (a hand-off per file costs a fifth of a scan).
-/// Each file still gets `limit`: a file past it is abandoned with its parser
-/// thread, and the files after it go to a fresh one.
-pub fn each_with_deadline<T: Send + 'static>(
-    paths: &[PathBuf],
-    stage: Stage,
-    limit: Duration,
-    work: fn(&Path) -> Result<T, FileError>,
-) -> Vec<Result<T, FileError>> {
-    let mut out: Vec<Result<T, FileError>> = Vec::with_capacity(paths.len());
-    while out.len() < paths.len() {
-        let rest: Vec<PathBuf> = paths[out.len()..].to_vec();
-        let expected = rest.len();
-        // Results are pushed without waking the caller, which sleeps until the
-        // batch is done or a file has made no progress for `limit`: one wake-up
-        // per batch instead of one per file.
-        let shared = Arc::new((Mutex::new(Vec::with_capacity(expected)), Condvar::new()));
-        let parser_side = Arc::clone(&shared);
-        let job: Job = Box::new(move || {
-            let (results, done) = &*parser_side;
-            for path in rest {
-                let result = guarded_as(&path, stage, || work(&path));
-                let mut results = results.lock().unwrap_or_else(|p| p.into_inner());
-                results.push(result);
-                if results.len() == expected {
-                    done.notify_one();
-                }
-            }
-        });
-        if let Err(e) = submit(job) {
-            let message = format!("cannot start a parser thread: {e}");
-            let hint = Some("the system is out of threads or memory; run reeltag with fewer --threads");
-            out.extend(
-                paths[out.len()..].iter().map(|p| Err(FileError::with_message(p, stage, message.clone(), hint))),
-            );
-            break;
-        }
-        let (results, done) = &*shared;
-        let mut guard = results.lock().unwrap_or_else(|p| p.into_inner());
-        let mut seen = 0;
-        let stuck = loop {
-            if guard.len() == expected {
-                break false;
-            }
-            let (next, timeout) = done.wait_timeout(guard, limit).unwrap_or_else(|p| p.into_inner());
-            guard = next;
-            if guard.len() == expected {
-                break false;
-            }
-            if timeout.timed_out() {
-                // Some progress since the last look: the current file has not had its full time yet.
-                if guard.len() > seen {
-                    seen = guard.len();
-                    continue;
-                }
-                break true;
-            }
-        };
-        out.extend(guard.drain(..));
-        drop(guard);
-        if stuck {
-            PARSER.with(|parser| parser.borrow_mut().take());
-            out.push(Err(abandoned(&paths[out.len()], stage, limit)));
-        }
-    }
-    out
-}
-
-/// Reads several files (see [`read_track`]) with one hand-off to the parser thread.
-pub fn read_tracks(paths: &[PathBuf]) -> Vec<ReadOutcome> {
-    each_with_deadline(paths, Stage::Read, PARSE_TIME_LIMIT, read_path).into_iter().map(outcome).collect()
 }
 
 /// Reads one file on the calling thread, panics caught but with no time

@@ -396,7 +396,8 @@ impl Readers {
     /// Whether `table` holds no rows (a first run): then no chunk needs looking up.
     pub fn is_empty(&self, table: Table) -> rusqlite::Result<bool> {
         let reader = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let any: bool = reader.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {})", table.name()), [], |r| r.get(0))?;
+        let any: bool =
+            reader.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {})", table.name()), [], |r| r.get(0))?;
         Ok(!any)
     }
 

@@ -192,43 +192,73 @@ struct Outcome {
 }
 
 /// Files per job: a chunk larger than this (a flat folder of thousands of
-/// files) is read by several workers at once and classified when its last
-/// part is in.
+/// files) is read by several workers at once and handled when its last part is in.
 const PART_FILES: usize = 32;
 
 /// One job: members `start..end` of a chunk.
-struct Part {
-    chunk: usize,
-    start: usize,
-    end: usize,
+pub(crate) struct Part {
+    pub chunk: usize,
+    pub start: usize,
+    pub end: usize,
 }
 
-fn parts(chunks: &[Chunk]) -> Vec<Part> {
-    let mut parts = Vec::new();
-    for (chunk, c) in chunks.iter().enumerate() {
-        for start in (0..c.members.len()).step_by(PART_FILES) {
-            parts.push(Part { chunk, start, end: (start + PART_FILES).min(c.members.len()) });
+/// The workers' jobs, and the outcomes of chunks split into several parts
+/// until their last part is in.
+pub(crate) struct Parts<O> {
+    pub list: Vec<Part>,
+    partial: Mutex<HashMap<usize, Partial<O>>>,
+}
+
+struct Partial<O> {
+    outcomes: Vec<Option<O>>,
+    missing_parts: usize,
+}
+
+impl<O> Parts<O> {
+    pub fn new(chunks: &[Chunk]) -> Self {
+        let mut list = Vec::new();
+        for (chunk, c) in chunks.iter().enumerate() {
+            for start in (0..c.members.len()).step_by(PART_FILES) {
+                list.push(Part { chunk, start, end: (start + PART_FILES).min(c.members.len()) });
+            }
         }
+        Parts { list, partial: Mutex::new(HashMap::new()) }
     }
-    parts
+
+    /// Takes part `part`'s outcomes (one per member, in order); returns the
+    /// whole chunk's once every part of it is in.
+    pub fn complete(&self, part: usize, outcomes: Vec<O>, chunk_len: usize) -> Option<Vec<O>> {
+        let Part { chunk, start, .. } = self.list[part];
+        let parts_of_chunk = chunk_len.div_ceil(PART_FILES);
+        if parts_of_chunk == 1 {
+            return Some(outcomes);
+        }
+        let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
+        let waiting = partial.entry(chunk).or_insert_with(|| Partial {
+            outcomes: (0..chunk_len).map(|_| None).collect(),
+            missing_parts: parts_of_chunk,
+        });
+        for (n, outcome) in outcomes.into_iter().enumerate() {
+            waiting.outcomes[start + n] = Some(outcome);
+        }
+        waiting.missing_parts -= 1;
+        if waiting.missing_parts > 0 {
+            return None;
+        }
+        let done = partial.remove(&chunk).expect("the chunk is waiting");
+        Some(done.outcomes.into_iter().map(|o| o.expect("every part is in")).collect())
+    }
 }
 
 /// What the scan's workers share; owned, since a worker stuck in a parse may outlive the run.
 struct Shared {
     candidates: Vec<PathBuf>,
     chunks: Vec<Chunk>,
-    parts: Vec<Part>,
+    parts: Parts<Outcome>,
     rules: Rules,
     bar: indicatif::ProgressBar,
     view: Option<CacheView>,
     limit: Duration,
-    /// Outcomes of chunks split into several parts, until the last part is in.
-    partial: Mutex<HashMap<usize, Partial>>,
-}
-
-struct Partial {
-    outcomes: Vec<Option<Outcome>>,
-    missing_parts: usize,
 }
 
 /// A finished chunk: its rows by candidate index, how many came from the store, and its store update.
@@ -236,7 +266,7 @@ type Finished = (Vec<(usize, Slot)>, usize, Option<Update>);
 
 /// Reads (or looks up) one part's files; classifies the chunk once all its parts are in.
 fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Option<Finished>, Lost> {
-    let Part { chunk: index, start, end } = shared.parts[part];
+    let Part { chunk: index, start, end } = shared.parts.list[part];
     let chunk = &shared.chunks[index];
     let stored = shared.view.as_ref().map(|view| view.stored(state::Table::Scan, chunk));
     let mut outcomes = Vec::with_capacity(end - start);
@@ -259,25 +289,7 @@ fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Opti
         });
     }
     shared.bar.inc((end - start) as u64);
-    let parts_of_chunk = chunk.members.len().div_ceil(PART_FILES);
-    let outcomes = if parts_of_chunk == 1 {
-        outcomes
-    } else {
-        let mut partial = shared.partial.lock().unwrap_or_else(|p| p.into_inner());
-        let waiting = partial.entry(index).or_insert_with(|| Partial {
-            outcomes: (0..chunk.members.len()).map(|_| None).collect(),
-            missing_parts: parts_of_chunk,
-        });
-        for (n, outcome) in outcomes.into_iter().enumerate() {
-            waiting.outcomes[start + n] = Some(outcome);
-        }
-        waiting.missing_parts -= 1;
-        if waiting.missing_parts > 0 {
-            return Ok(None);
-        }
-        let done = partial.remove(&index).expect("the chunk is waiting");
-        done.outcomes.into_iter().map(|o| o.expect("every part is in")).collect()
-    };
+    let Some(outcomes) = shared.parts.complete(part, outcomes, chunk.members.len()) else { return Ok(None) };
     Ok(Some(finish_chunk(shared, chunk, outcomes, stored)))
 }
 
@@ -461,20 +473,19 @@ pub fn scan(
         None => (None, None),
     };
     let shared = Arc::new(Shared {
-        parts: parts(&chunks),
+        parts: Parts::new(&chunks),
         candidates,
         chunks,
         rules: rules.clone(),
         bar: bar.clone(),
         view,
         limit: PARSE_TIME_LIMIT,
-        partial: Mutex::new(HashMap::new()),
     });
     let work_on = Arc::clone(&shared);
     // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
     let started = Supervisor::start(
         "reeltag-read",
-        shared.parts.len(),
+        shared.parts.list.len(),
         threads,
         PARSE_TIME_LIMIT,
         8,
@@ -612,6 +623,23 @@ mod tests {
         assert_eq!(chunks.iter().map(|c| c.members.len()).sum::<usize>(), paths.len());
         let apart = |a: usize, b: usize| !together(a, b);
         assert!(apart(1, 3) && apart(5, 3), "unrelated albums: {chunks:?}");
+    }
+
+    #[test]
+    fn a_large_chunk_is_whole_once_its_last_part_is_in() {
+        let members = PART_FILES * 2 + 5;
+        let chunks = vec![
+            Chunk { folder: "/m".into(), key: "/m/a".into(), members: (0..members).collect() },
+            Chunk { folder: "/m".into(), key: "/m/b".into(), members: vec![members] },
+        ];
+        let parts: Parts<usize> = Parts::new(&chunks);
+        assert_eq!(parts.list.len(), 4, "three parts, then the small chunk");
+        let outcomes = |part: usize| -> Vec<usize> { (parts.list[part].start..parts.list[part].end).collect() };
+        // Parts finish out of order, as workers do.
+        assert_eq!(parts.complete(2, outcomes(2), members), None);
+        assert_eq!(parts.complete(3, vec![7], 1), Some(vec![7]));
+        assert_eq!(parts.complete(0, outcomes(0), members), None);
+        assert_eq!(parts.complete(1, outcomes(1), members), Some((0..members).collect()));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Worker threads whose parses are watched for hangs without a hand-off per file.
 //!
 //! A parse of a malformed file may never end, and Rust cannot stop a thread.
-//! `read::each_with_deadline` copes by handing batches of files to a parser
-//! thread and waiting on it; on two cores the two context switches per batch
-//! cost about a tenth of a scan. Here the workers parse on their own threads
+//! Handing each batch of files to a parser thread and waiting on it (as
+//! `read::with_deadline` does for one file) costs two context switches per
+//! batch, about a tenth of a scan on two cores. Here the workers parse on their own threads
 //! and publish what they are parsing and since when; the calling thread
 //! looks now and then ([`Supervisor::check`]). A worker past the time limit
 //! is left behind: its file is marked timed out, its job goes back on the

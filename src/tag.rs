@@ -94,7 +94,6 @@ pub(crate) fn install_ctrl_c() {
 pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     let started = Instant::now();
     install_ctrl_c();
-    let pool = crate::thread_pool(config.input.threads)?;
     // The journal is created up front, before any file is read: a run that
     // then writes nothing leaves an empty journal, which `runs` skips.
     let journal = if config.dry_run {
@@ -117,7 +116,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         walk: &config.input.walk,
         rules: &config.rules,
         plan: &config.rules.plan,
-        pool: &pool,
+        threads: config.input.threads,
         progress: config.progress,
         writing: journal.as_ref().zip(write_pool.as_ref()).map(|(j, pool)| (&config.apply, j, pool)),
     };

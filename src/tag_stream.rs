@@ -12,18 +12,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use rayon::prelude::*;
-
 use crate::batch::{BatchWriter, WriteJob};
 use crate::classify::Role;
-use crate::error::FileError;
+use crate::error::{FileError, Stage};
 use crate::fields::FIELDS;
 use crate::journal::{Journal, Stamp};
 use crate::plan::{Change, PlanInput, PlanOptions, Values, plan_album};
+use crate::read::{PARSE_TIME_LIMIT, abandoned, guarded_as};
 use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Store};
-use crate::stream::{Cache, CacheView, Chunk, StoredChunk, chunks, rel_of};
+use crate::stream::{Cache, CacheView, Chunk, Part, Parts, StoredChunk, chunks, rel_of};
+use crate::supervise::{Lost, Supervisor, Watch};
 use crate::tag::{INTERRUPTED, Read, read_values, tags_of};
 use crate::track::Track;
 
@@ -72,7 +72,8 @@ pub struct Drive<'a> {
     pub walk: &'a crate::walk::WalkOptions,
     pub rules: &'a Rules,
     pub plan: &'a PlanOptions,
-    pub pool: &'a rayon::ThreadPool,
+    /// Reading workers.
+    pub threads: usize,
     pub progress: bool,
     /// `None` for a dry run. The writer gets its own pool: the readers block
     /// when the printer is behind, and the printer waits for the writer, so a
@@ -94,10 +95,10 @@ pub fn drive(
             let _ = std::fs::remove_file(temp);
         }
     }
-    let candidates = &walked.candidates;
-    let chunks = chunks(candidates);
+    let crate::walk::Walked { candidates, skipped, errors: walk_errors, .. } = walked;
+    let chunks = chunks(&candidates);
     let bar = crate::progress::bar(candidates.len(), job.progress);
-    let mut tally = TagTally { skipped: walked.skipped, ..TagTally::default() };
+    let mut tally = TagTally { skipped, ..TagTally::default() };
     let roots: Vec<PathBuf> = job.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
     let broken = Arc::new(AtomicBool::new(false));
     let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
@@ -121,21 +122,33 @@ pub fn drive(
     };
     let mut store_error: Option<rusqlite::Error> = None;
     let mut written: std::io::Result<()> = Ok(());
-    let mut walk_errors = walked.errors.iter().peekable();
-    let (sender, receiver) = mpsc::sync_channel::<(Vec<(usize, Slot)>, usize, Option<Update>)>(4);
+    let mut walk_errors = walk_errors.iter().peekable();
+    let shared = Arc::new(Shared {
+        parts: Parts::new(&chunks),
+        candidates,
+        chunks,
+        rules: job.rules.clone(),
+        plan: job.plan.clone(),
+        bar: bar.clone(),
+        view,
+    });
+    let work_on = Arc::clone(&shared);
+    let started = Supervisor::start(
+        "reeltag-read",
+        shared.parts.list.len(),
+        job.threads,
+        PARSE_TIME_LIMIT,
+        4,
+        Box::new(move |part, watch| tag_part(&work_on, part, watch)),
+    );
+    let (mut supervisor, receiver) = match started {
+        Ok(started) => started,
+        Err(e) => return (tally, Err(std::io::Error::other(format!("cannot start the worker threads: {e}")))),
+    };
+    let candidates = &shared.candidates;
+    let view = shared.view.as_ref();
 
     std::thread::scope(|scope| {
-        let bar = &bar;
-        let chunks = &chunks;
-        let view = view.as_ref();
-        scope.spawn(move || {
-            job.pool.install(|| {
-                chunks.iter().par_bridge().for_each_with(sender, |sender, chunk| {
-                    let _ = sender.send(process(chunk, candidates, job, bar, view));
-                });
-            });
-        });
-
         let mut batch_writer = job
             .writing
             .map(|(options, journal, pool)| BatchWriter::with_batch_size(scope, pool, options, journal, write_batch()));
@@ -145,7 +158,23 @@ pub fn drive(
         let mut pending: HashMap<usize, Slot> = HashMap::new();
         let mut next = 0;
         let mut store_rows: Vec<(PathBuf, state::Row)> = Vec::new();
-        for (batch, reused, update) in receiver {
+        let mut unfinished = shared.chunks.len();
+        while unfinished > 0 {
+            // Wakes at least once a second to look for stuck parses.
+            let received = receiver.recv_timeout(std::time::Duration::from_secs(1));
+            if let Err(e) = supervisor.check() {
+                // Stop feeding the writer; what it holds is still committed or rolled back below.
+                if written.is_ok() {
+                    written = Err(e);
+                }
+                break;
+            }
+            let (batch, reused, update) = match received {
+                Ok(finished) => finished,
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the supervisor keeps a sender"),
+            };
+            unfinished -= 1;
             tally.cached += reused;
             if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())
                 && store_error.is_none()
@@ -205,7 +234,7 @@ pub fn drive(
         if broken.load(Ordering::Relaxed) {
             tally.store_failed = true;
         } else if store_error.is_none()
-            && let Err(e) = crate::stream::finish_store(writer, &chunks, &roots, job.walk.max_depth.is_none())
+            && let Err(e) = crate::stream::finish_store(writer, &shared.chunks, &roots, job.walk.max_depth.is_none())
         {
             store_error = Some(e);
         }
@@ -368,51 +397,60 @@ fn restore(path: &Path, row: &state::Row, key: Key, rules: i64) -> Option<Stored
     Some(Stored { read: Read { values, track, stamp: Stamp { size: key.size, mtime_ns: key.mtime_ns } }, role })
 }
 
-fn process(
-    chunk: &Chunk,
-    candidates: &[PathBuf],
-    job: &Drive<'_>,
-    bar: &indicatif::ProgressBar,
-    view: Option<&CacheView>,
-) -> (Vec<(usize, Slot)>, usize, Option<Update>) {
-    let StoredChunk { whole_chunk, key: chunk_key, rows: stored, .. } = match view {
+/// What the tag workers share; owned, since a worker stuck in a parse may outlive the run.
+struct Shared {
+    candidates: Vec<PathBuf>,
+    chunks: Vec<Chunk>,
+    parts: Parts<ReadOne>,
+    rules: Rules,
+    plan: PlanOptions,
+    bar: indicatif::ProgressBar,
+    view: Option<CacheView>,
+}
+
+/// A planned chunk: its rows by candidate index, how many came from the store, and its store update.
+type Finished = (Vec<(usize, Slot)>, usize, Option<Update>);
+
+/// Reads (or restores) one part's files; plans the chunk once all its parts are in.
+fn tag_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Option<Finished>, Lost> {
+    let Part { chunk: index, start, end } = shared.parts.list[part];
+    let chunk = &shared.chunks[index];
+    let view = shared.view.as_ref();
+    let stored = match view {
         Some(view) => view.stored(state::Table::Tag, chunk),
         None => StoredChunk { key: PathBuf::new(), whole_chunk: true, rows: HashMap::new() },
     };
     let rules_fingerprint = view.map_or(0, |v| v.rules);
-    // Read (or restore) every file; a stored role is kept only while the whole chunk is unchanged.
-    let read: Vec<ReadOne> = chunk
-        .members
-        .par_chunks(READ_BATCH)
-        .flat_map_iter(|batch| {
-            let looked: Vec<Result<ReadOne, Option<Key>>> = batch
-                .iter()
-                .map(|&i| {
-                    let path = &candidates[i];
-                    lookup(path, &rel_of(path, &chunk.folder), &stored, rules_fingerprint)
-                })
-                .collect();
-            let misses: Vec<PathBuf> =
-                batch.iter().zip(&looked).filter(|(_, l)| l.is_err()).map(|(&i, _)| candidates[i].clone()).collect();
-            let mut fresh = crate::read::each_with_deadline(
-                &misses,
-                crate::error::Stage::Read,
-                crate::read::PARSE_TIME_LIMIT,
-                read_values,
-            )
-            .into_iter();
-            bar.inc(batch.len() as u64);
-            let keyed = view.is_some();
-            looked
-                .into_iter()
-                .map(|l| {
-                    l.unwrap_or_else(|key| {
-                        (fresh.next().expect("one read per miss"), key.filter(|_| keyed), None, false)
-                    })
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut read: Vec<ReadOne> = Vec::with_capacity(end - start);
+    for (item, &i) in chunk.members[start..end].iter().enumerate() {
+        let path = &shared.candidates[i];
+        // Without a store no key is needed: no stat before the read's own.
+        let looked = match view {
+            Some(_) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows, rules_fingerprint),
+            None => interrupted(path).ok_or(None),
+        };
+        read.push(match looked {
+            Ok(hit) => hit,
+            Err(key) => {
+                let fresh = match watch.item(item, || guarded_as(path, Stage::Read, || read_values(path))) {
+                    Ok(fresh) => fresh,
+                    Err(Lost::TimedOut) => Err(abandoned(path, Stage::Read, PARSE_TIME_LIMIT)),
+                    Err(Lost::Abandoned) => return Err(Lost::Abandoned),
+                };
+                (fresh, key.filter(|_| view.is_some()), None, false)
+            }
+        });
+    }
+    shared.bar.inc((end - start) as u64);
+    let Some(read) = shared.parts.complete(part, read, chunk.members.len()) else { return Ok(None) };
+    Ok(Some(plan_chunk(shared, chunk, read, stored)))
+}
+
+/// Classifies and plans a chunk whose files are all in; with a store, works out its update.
+fn plan_chunk(shared: &Shared, chunk: &Chunk, read: Vec<ReadOne>, stored: StoredChunk) -> Finished {
+    let StoredChunk { whole_chunk, key: chunk_key, rows: stored } = stored;
+    let view = shared.view.as_ref();
+    let rules_fingerprint = view.map_or(0, |v| v.rules);
     let reused = read.iter().filter(|r| r.3).count();
     let clean = view.is_some()
         && reused == read.len()
@@ -433,7 +471,7 @@ fn process(
     let roles: Vec<Role> = if clean {
         reads.iter().map(|(_, _, _, role)| role.expect("a clean chunk has every role")).collect()
     } else {
-        crate::decide_all(&tracks, job.rules).iter().map(|d| d.role).collect()
+        crate::decide_all(&tracks, &shared.rules).iter().map(|d| d.role).collect()
     };
     let albums = crate::album::group(&tracks);
     for ((_, r, _, _), track) in reads.iter_mut().zip(tracks) {
@@ -446,7 +484,7 @@ fn process(
             .iter()
             .map(|&i| PlanInput { path: &reads[i].1.track.path, values: &reads[i].1.values, role: roles[i] })
             .collect();
-        for (&i, changes) in album.tracks.iter().zip(plan_album(&inputs, job.plan)) {
+        for (&i, changes) in album.tracks.iter().zip(plan_album(&inputs, &shared.plan)) {
             plans[i] = changes;
         }
     }
@@ -477,20 +515,20 @@ fn process(
 /// A read's outcome, the file's key, a stored role, and whether the store was used.
 type ReadOne = (Result<Option<Read>, FileError>, Option<Key>, Option<Role>, bool);
 
-/// Files per hand-off to a worker's parser thread, as in the scan.
-const READ_BATCH: usize = 8;
+/// After Ctrl-C: the outcome of a file not yet read.
+fn interrupted(path: &Path) -> Option<ReadOne> {
+    INTERRUPTED.load(Ordering::Relaxed).then(|| {
+        let err =
+            FileError::with_message(path, Stage::Read, "interrupted before this file", Some("run reeltag tag again"));
+        (Err(err), None, None, false)
+    })
+}
 
 /// A file's values from the store when its key matches; else the key (when
 /// the file could be looked at) for a fresh read.
 fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, rules: i64) -> Result<ReadOne, Option<Key>> {
-    if INTERRUPTED.load(Ordering::Relaxed) {
-        let err = FileError::with_message(
-            path,
-            crate::error::Stage::Read,
-            "interrupted before this file",
-            Some("run reeltag tag again"),
-        );
-        return Ok((Err(err), None, None, false));
+    if let Some(stopped) = interrupted(path) {
+        return Ok(stopped);
     }
     let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
     if let Some(key) = key
