@@ -8,6 +8,7 @@
 pub mod album;
 pub mod apply;
 pub mod batch;
+mod chunk;
 pub mod classify;
 pub mod cli;
 pub mod config;

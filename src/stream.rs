@@ -1,21 +1,18 @@
 //! The scan's driver: reads, classifies and reports in one streaming pass.
 //!
-//! Candidates are split into chunks that each hold whole albums: the files
-//! of release folders with the same parent and the same name once a disc
-//! number is dropped, so CD1/CD2 folders and sibling "Disc 1"/"Disc 2"
-//! folders stay together. Workers read and classify a chunk at a time, in
-//! path order, while the calling thread writes finished rows in path order.
+//! Workers read and classify a chunk of whole albums at a time (see
+//! `chunk`), in path order, while the calling thread writes finished rows in path order.
 //! Classification and output so overlap with reading, and memory holds only
 //! the chunks in flight plus rows waiting for an earlier one.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use crate::chunk::{Chunk, Part, Parts, chunks, in_roots, rel_of};
 use crate::classify::{Decision, Role};
 use crate::config::Input;
 use crate::error::FileError;
@@ -123,63 +120,6 @@ pub struct Tally {
     pub none: usize,
 }
 
-/// A release folder's name without a trailing disc, part or volume number
-/// ("Album (Disc 2)", "Album CD2", "Album Part 2" → "album"): sibling folders
-/// that may hold discs of one release share it, so they share a chunk, while
-/// a folder of thousands of albums (Various Artists) is not one huge chunk.
-/// Stripping more than needed only makes a chunk larger, never wrong.
-fn release_stem(name: &str) -> String {
-    let mut stem = name.trim().to_lowercase();
-    loop {
-        let before = stem.len();
-        let trimmed = stem.trim_end_matches([')', ']', ' ', '_', '-', '.', '#']);
-        let without_number = trimmed.trim_end_matches(|c: char| c.is_ascii_digit());
-        if without_number.len() == trimmed.len() {
-            break;
-        }
-        let mut rest = without_number.trim_end_matches([' ', '_', '-', '.', '#']);
-        for marker in ["disc", "disk", "cd", "part", "pt", "volume", "vol", "side"] {
-            if let Some(head) = rest.strip_suffix(marker) {
-                rest = head;
-                break;
-            }
-        }
-        stem = rest.trim_end_matches(['(', '[', ' ', '_', '-', '.', ',']).to_string();
-        if stem.len() == before || stem.is_empty() {
-            break;
-        }
-    }
-    if stem.is_empty() { name.trim().to_lowercase() } else { stem }
-}
-
-/// One chunk: the folder its albums sit in, and its candidates' indices.
-#[derive(Debug)]
-pub(crate) struct Chunk {
-    pub folder: PathBuf,
-    /// The chunk's key in the state file: the folder and the release's stem,
-    /// as a path (several chunks share a folder).
-    pub key: PathBuf,
-    pub members: Vec<usize>,
-}
-
-/// Groups candidate indices into chunks of whole albums, in order of first file.
-pub(crate) fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
-    let mut chunk_of: HashMap<PathBuf, usize> = HashMap::new();
-    let mut chunks: Vec<Chunk> = Vec::new();
-    for (index, path) in candidates.iter().enumerate() {
-        let release = crate::album::release_dir(path);
-        let stem = release.file_name().map(|n| release_stem(&n.to_string_lossy())).unwrap_or_default();
-        let folder = release.parent().map(PathBuf::from).unwrap_or(release);
-        let key = folder.join(&stem);
-        let chunk = *chunk_of.entry(key.clone()).or_insert_with(|| {
-            chunks.push(Chunk { folder, key, members: Vec::new() });
-            chunks.len() - 1
-        });
-        chunks[chunk].members.push(index);
-    }
-    chunks
-}
-
 /// A candidate's outcome with what the store knew of it.
 struct Outcome {
     slot: Slot,
@@ -189,65 +129,6 @@ struct Outcome {
     stored_decision: Option<(Option<i64>, Option<String>)>,
     /// The record as stored, when it was reused (saves serializing it again).
     stored_record: Option<String>,
-}
-
-/// Files per job: a chunk larger than this (a flat folder of thousands of
-/// files) is read by several workers at once and handled when its last part is in.
-const PART_FILES: usize = 32;
-
-/// One job: members `start..end` of a chunk.
-pub(crate) struct Part {
-    pub chunk: usize,
-    pub start: usize,
-    pub end: usize,
-}
-
-/// The workers' jobs, and the outcomes of chunks split into several parts
-/// until their last part is in.
-pub(crate) struct Parts<O> {
-    pub list: Vec<Part>,
-    partial: Mutex<HashMap<usize, Partial<O>>>,
-}
-
-struct Partial<O> {
-    outcomes: Vec<Option<O>>,
-    missing_parts: usize,
-}
-
-impl<O> Parts<O> {
-    pub fn new(chunks: &[Chunk]) -> Self {
-        let mut list = Vec::new();
-        for (chunk, c) in chunks.iter().enumerate() {
-            for start in (0..c.members.len()).step_by(PART_FILES) {
-                list.push(Part { chunk, start, end: (start + PART_FILES).min(c.members.len()) });
-            }
-        }
-        Parts { list, partial: Mutex::new(HashMap::new()) }
-    }
-
-    /// Takes part `part`'s outcomes (one per member, in order); returns the
-    /// whole chunk's once every part of it is in.
-    pub fn complete(&self, part: usize, outcomes: Vec<O>, chunk_len: usize) -> Option<Vec<O>> {
-        let Part { chunk, start, .. } = self.list[part];
-        let parts_of_chunk = chunk_len.div_ceil(PART_FILES);
-        if parts_of_chunk == 1 {
-            return Some(outcomes);
-        }
-        let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
-        let waiting = partial.entry(chunk).or_insert_with(|| Partial {
-            outcomes: (0..chunk_len).map(|_| None).collect(),
-            missing_parts: parts_of_chunk,
-        });
-        for (n, outcome) in outcomes.into_iter().enumerate() {
-            waiting.outcomes[start + n] = Some(outcome);
-        }
-        waiting.missing_parts -= 1;
-        if waiting.missing_parts > 0 {
-            return None;
-        }
-        let done = partial.remove(&chunk).expect("the chunk is waiting");
-        Some(done.outcomes.into_iter().map(|o| o.expect("every part is in")).collect())
-    }
 }
 
 /// What the scan's workers share; owned, since a worker stuck in a parse may outlive the run.
@@ -323,16 +204,6 @@ fn finish_chunk(shared: &Shared, chunk: &Chunk, outcomes: Vec<Outcome>, stored: 
         Update { chunk: key, rows, replace }
     });
     (slots, reused, update)
-}
-
-/// The path below its chunk folder, as the store keys it.
-pub(crate) fn rel_of(path: &Path, folder: &Path) -> Vec<u8> {
-    path.strip_prefix(folder).unwrap_or(path).as_os_str().as_bytes().to_vec()
-}
-
-pub(crate) fn in_roots(folder: &Path, rel: &[u8], roots: &[PathBuf]) -> bool {
-    let path = folder.join(std::ffi::OsStr::from_bytes(rel));
-    roots.iter().any(|root| path.starts_with(root))
 }
 
 /// The stored record when the file's key matches it; else the key (when the
@@ -595,67 +466,4 @@ pub(crate) fn finish_store(
         }
     }
     writer.commit()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_keep_albums_and_discs_together() {
-        let paths: Vec<PathBuf> = [
-            "/m/Loose/a.mp3",
-            "/m/Loose/Album/01.mp3",
-            "/m/Loose/z.mp3",
-            "/m/Zimmer/Interstellar/CD1/01.mp3",
-            "/m/Zimmer/Interstellar/CD2/01.mp3",
-            "/m/Zimmer/Dune Part 1/01.flac",
-            "/m/Zimmer/Dune Part 2/01.flac",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
-        let chunks = chunks(&paths);
-        let together = |a: usize, b: usize| chunks.iter().any(|c| c.members.contains(&a) && c.members.contains(&b));
-        assert!(together(0, 2), "loose files of one folder: {chunks:?}");
-        assert!(together(3, 4), "disc folders: {chunks:?}");
-        assert!(together(5, 6), "sibling folders: {chunks:?}");
-        assert_eq!(chunks.iter().map(|c| c.members.len()).sum::<usize>(), paths.len());
-        let apart = |a: usize, b: usize| !together(a, b);
-        assert!(apart(1, 3) && apart(5, 3), "unrelated albums: {chunks:?}");
-    }
-
-    #[test]
-    fn a_large_chunk_is_whole_once_its_last_part_is_in() {
-        let members = PART_FILES * 2 + 5;
-        let chunks = vec![
-            Chunk { folder: "/m".into(), key: "/m/a".into(), members: (0..members).collect() },
-            Chunk { folder: "/m".into(), key: "/m/b".into(), members: vec![members] },
-        ];
-        let parts: Parts<usize> = Parts::new(&chunks);
-        assert_eq!(parts.list.len(), 4, "three parts, then the small chunk");
-        let outcomes = |part: usize| -> Vec<usize> { (parts.list[part].start..parts.list[part].end).collect() };
-        // Parts finish out of order, as workers do.
-        assert_eq!(parts.complete(2, outcomes(2), members), None);
-        assert_eq!(parts.complete(3, vec![7], 1), Some(vec![7]));
-        assert_eq!(parts.complete(0, outcomes(0), members), None);
-        assert_eq!(parts.complete(1, outcomes(1), members), Some((0..members).collect()));
-    }
-
-    #[test]
-    fn release_stems_drop_disc_numbers_only() {
-        for (name, stem) in [
-            ("Interstellar", "interstellar"),
-            ("Album (Disc 2)", "album"),
-            ("Album CD2", "album"),
-            ("Album - CD 1", "album"),
-            ("Album [Disc 1]", "album"),
-            ("Dune Part 2", "dune"),
-            ("Blade Runner 2049", "blade runner"),
-            ("CD1", "cd1"),
-            ("1917", "1917"),
-        ] {
-            assert_eq!(release_stem(name), stem, "{name}");
-        }
-    }
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::batch::{BatchWriter, WriteJob};
+use crate::chunk::{Chunk, Part, Parts, chunks, rel_of};
 use crate::classify::Role;
 use crate::error::{FileError, Stage};
 use crate::fields::FIELDS;
@@ -22,7 +23,7 @@ use crate::read::{PARSE_TIME_LIMIT, abandoned, guarded_as};
 use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Store};
-use crate::stream::{Cache, CacheView, Chunk, Part, Parts, StoredChunk, chunks, rel_of};
+use crate::stream::{Cache, CacheView, StoredChunk};
 use crate::supervise::{Lost, Supervisor, Watch};
 use crate::tag::{INTERRUPTED, Read, read_values, tags_of};
 use crate::track::Track;
