@@ -14,6 +14,7 @@
 //! key (device, inode, size, mtime, ctime) is unchanged; ctime catches tools
 //! that restore the mtime after editing.
 
+use std::collections::HashMap;
 use std::fs::{self, File, Metadata};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -309,10 +310,16 @@ pub struct Store {
     _lock: File,
 }
 
+/// Stored chunk ids by chunk path.
+type ChunkIds = HashMap<Vec<u8>, i64>;
+
 /// Read-only connections, one per worker that asks.
 pub struct Readers {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Chunk ids by path, loaded once: a join on the path in every chunk's
+    /// query made SQLite prepare the statement again at each run of it.
+    ids: Mutex<Option<Arc<ChunkIds>>>,
 }
 
 /// The one writing connection; updates are grouped in transactions.
@@ -373,7 +380,11 @@ impl Store {
         };
         let store = Store {
             path: path.to_path_buf(),
-            readers: Arc::new(Readers { path: path.to_path_buf(), pool: Mutex::new(Vec::new()) }),
+            readers: Arc::new(Readers {
+                path: path.to_path_buf(),
+                pool: Mutex::new(Vec::new()),
+                ids: Mutex::new(None),
+            }),
             writer: Writer { conn: writer, in_transaction: false, pending: 0 },
             _lock: lock,
         };
@@ -411,9 +422,26 @@ impl Readers {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?,
         };
-        let rows = read_chunk(&reader, table, chunk);
+        let rows = self.ids(&reader).and_then(|ids| match ids.get(chunk.as_os_str().as_bytes()) {
+            Some(&id) => read_chunk(&reader, table, id),
+            None => Ok(Vec::new()),
+        });
         self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
         rows
+    }
+
+    /// The stored chunks' ids by path, as they were when first asked for
+    /// (chunks the run adds have no rows to look up).
+    fn ids(&self, conn: &Connection) -> rusqlite::Result<Arc<ChunkIds>> {
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ids) = &*ids {
+            return Ok(Arc::clone(ids));
+        }
+        let mut query = conn.prepare("SELECT path, id FROM chunks")?;
+        let loaded: ChunkIds = query.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let loaded = Arc::new(loaded);
+        *ids = Some(Arc::clone(&loaded));
+        Ok(loaded)
     }
 }
 
@@ -619,13 +647,9 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
-fn read_chunk(conn: &Connection, table: Table, chunk: &Path) -> rusqlite::Result<Vec<Row>> {
-    let table = table.name();
-    let mut query = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM {table} JOIN chunks ON {table}.chunk = chunks.id WHERE chunks.path = ?1"
-    ))?;
-    let rows = query.query_map(params![chunk.as_os_str().as_bytes()], |r| row_of(r, 0))?;
-    rows.collect()
+fn read_chunk(conn: &Connection, table: Table, chunk: i64) -> rusqlite::Result<Vec<Row>> {
+    let query = format!("SELECT {COLUMNS} FROM {} WHERE chunk = ?1", table.name());
+    conn.prepare_cached(&query)?.query_map(params![chunk], |r| row_of(r, 0))?.collect()
 }
 
 fn row_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Row> {
