@@ -126,9 +126,9 @@ struct Outcome {
     /// The file's key, when it could be taken.
     key: Option<Key>,
     /// The stored decision, when the stored record was reused.
-    stored_decision: Option<(Option<i64>, Option<String>)>,
+    stored_decision: Option<(Option<i64>, Option<Vec<u8>>)>,
     /// The record as stored, when it was reused (saves serializing it again).
-    stored_record: Option<String>,
+    stored_record: Option<Vec<u8>>,
 }
 
 /// What the scan's workers share; owned, since a worker stuck in a parse may outlive the run.
@@ -212,11 +212,11 @@ fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>) -> Res
     let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
     if let (Some(key), Some(row)) = (key, stored.get(rel))
         && row.key == key
-        && let Ok(record) = serde_json::from_str::<Record>(&row.record)
+        && let Some(record) = Record::decode(&row.record)
     {
         let slot = match record.restore(path) {
             Restored::Track(track) => {
-                let decision = row.decision.as_deref().and_then(|d| serde_json::from_str::<CachedDecision>(d).ok());
+                let decision = row.decision.as_deref().and_then(CachedDecision::decode);
                 Slot::Track(track, decision.map(CachedDecision::restore).unwrap_or_else(placeholder))
             }
             Restored::Failed(err) => Slot::Failed(err),
@@ -245,8 +245,8 @@ fn slot_of(outcome: ReadOutcome) -> Slot {
     }
 }
 
-/// A stored row: candidate index, key, record and decision, both as JSON.
-type RowParts = (usize, Key, String, Option<String>);
+/// A stored row: candidate index, key, record and decision, both encoded.
+type RowParts = (usize, Key, Vec<u8>, Option<Vec<u8>>);
 
 /// Classifies the chunk's tracks (unless every decision came from the store)
 /// and, with a store, builds the rows to keep.
@@ -257,7 +257,7 @@ fn decide(
     keep_stored: bool,
 ) -> (Vec<(usize, Slot)>, Vec<RowParts>) {
     let mut slots: Vec<(usize, Slot)> = Vec::with_capacity(outcomes.len());
-    let mut keys: Vec<(Option<Key>, Option<String>)> = Vec::with_capacity(outcomes.len());
+    let mut keys: Vec<(Option<Key>, Option<Vec<u8>>)> = Vec::with_capacity(outcomes.len());
     for (&index, outcome) in chunk.members.iter().zip(outcomes) {
         slots.push((index, outcome.slot));
         keys.push((outcome.key, outcome.stored_record));
@@ -287,20 +287,16 @@ fn decide(
             let key = key?;
             let (record, decision) = match slot {
                 Slot::Track(track, decision) => (
-                    stored_record.unwrap_or_else(|| json(&Record::of_track(track))),
-                    Some(json(&CachedDecision::of(decision))),
+                    stored_record.unwrap_or_else(|| Record::of_track(track).encode()),
+                    Some(CachedDecision::of(decision).encode()),
                 ),
-                Slot::Failed(err) => (stored_record.unwrap_or_else(|| json(&Record::of_error(err))), None),
-                Slot::NotAudio => (stored_record.unwrap_or_else(|| json(&Record::NotAudio)), None),
+                Slot::Failed(err) => (stored_record.unwrap_or_else(|| Record::of_error(err).encode()), None),
+                Slot::NotAudio => (stored_record.unwrap_or_else(|| Record::NotAudio.encode()), None),
             };
             Some((*index, key, record, decision))
         })
         .collect();
     (slots, rows)
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("records serialize")
 }
 
 /// Walks, reads, classifies and writes every file under the input's roots.

@@ -358,23 +358,23 @@ fn written_row(file: &PlannedFile, rules: i64) -> Option<(PathBuf, state::Row)> 
         state::Row {
             rel,
             key: Key::of(&meta),
-            record: values_json(file.read.track.format, &values),
+            record: encode_values(file.read.track.format, &values),
             rules: Some(rules),
-            decision: Some(serde_json::to_string(&decision).expect("decisions serialize")),
+            decision: Some(decision.encode()),
         },
     ))
 }
 
-/// A `tag` read as stored: the format and the non-empty values.
+/// A `tag` read as stored (postcard): the format and the non-empty values.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredValues {
     format: String,
     values: BTreeMap<crate::fields::Field, Vec<String>>,
 }
 
-fn values_json(format: &str, values: &Values) -> String {
+fn encode_values(format: &str, values: &Values) -> Vec<u8> {
     let values = values.iter().filter(|(_, v)| !v.is_empty()).map(|(f, v)| (*f, v.clone())).collect();
-    serde_json::to_string(&StoredValues { format: format.to_string(), values }).expect("values serialize")
+    postcard::to_stdvec(&StoredValues { format: format.to_string(), values }).expect("values encode")
 }
 
 /// What the store gave back for one file.
@@ -384,7 +384,7 @@ struct Stored {
 }
 
 fn restore(path: &Path, row: &state::Row, key: Key, rules: i64) -> Option<Stored> {
-    let StoredValues { format, mut values } = serde_json::from_str(&row.record).ok()?;
+    let StoredValues { format, mut values } = postcard::from_bytes(&row.record).ok()?;
     for spec in FIELDS {
         values.entry(spec.field).or_default();
     }
@@ -392,7 +392,7 @@ fn restore(path: &Path, row: &state::Row, key: Key, rules: i64) -> Option<Stored
     let track =
         Track { path: path.to_path_buf(), format, tag_types: Vec::new(), id3v2_version: None, tags: tags_of(&values) };
     let role = (row.rules == Some(rules))
-        .then(|| row.decision.as_deref().and_then(|d| serde_json::from_str::<CachedDecision>(d).ok()))
+        .then(|| row.decision.as_deref().and_then(CachedDecision::decode))
         .flatten()
         .map(|d| d.role);
     Some(Stored { read: Read { values, track, stamp: Stamp { size: key.size, mtime_ns: key.mtime_ns } }, role })
@@ -497,9 +497,9 @@ fn plan_chunk(shared: &Shared, chunk: &Chunk, read: Vec<ReadOne>, stored: Stored
             rows.push(state::Row {
                 rel: rel.clone(),
                 key,
-                record: values_json(read.track.format, &read.values),
+                record: encode_values(read.track.format, &read.values),
                 rules: Some(rules_fingerprint),
-                decision: Some(serde_json::to_string(&decision).expect("decisions serialize")),
+                decision: Some(decision.encode()),
             });
         }
         let place = view.map(|_| (chunk_key.clone(), rel));

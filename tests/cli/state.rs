@@ -167,6 +167,35 @@ fn a_damaged_or_foreign_state_file_is_moved_aside_and_rebuilt() {
 }
 
 #[test]
+fn an_older_format_is_replaced_and_a_newer_one_kept_aside() {
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    let set_version = |version: i32| {
+        let conn = rusqlite::Connection::open(&state).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {version}")).unwrap();
+    };
+    let leftovers = || {
+        fs::read_dir(state.parent().unwrap())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".bad-"))
+            .count()
+    };
+    set_version(1);
+    let run = scan_with_state(&root, &state, &[]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("older reeltag"), "{run}");
+    assert_eq!(unchanged(&run), 0, "nothing is trusted from the old file\n{run}");
+    assert_eq!(leftovers(), 0, "an outdated cache is not kept");
+    let rerun = scan_with_state(&root, &state, &[]);
+    assert_eq!(unchanged(&rerun), rerun.records().len(), "the new file works\n{rerun}");
+    // A newer reeltag's file may be wanted again by that reeltag: kept aside.
+    set_version(99);
+    let run = scan_with_state(&root, &state, &[]);
+    assert!(run.stderr.contains("moved it to"), "{run}");
+    assert_eq!(leftovers(), 1);
+}
+
+#[test]
 fn a_second_run_waits_for_the_first() {
     let (_dir, root, state) = library_copy();
     scan_with_state(&root, &state, &[]).assert_code(0);
