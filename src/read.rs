@@ -126,6 +126,19 @@ pub fn read_track_here(path: &Path) -> ReadOutcome {
     outcome(guarded(path, || read_path(path)))
 }
 
+/// [`read_track_here`] that also returns the file's metadata, taken from the
+/// open file (`fstat`), or from the path when the file cannot be opened: a
+/// first run keys its state rows without a second look up of the path.
+pub fn read_track_with_metadata(path: &Path) -> (ReadOutcome, Option<std::fs::Metadata>) {
+    let mut metadata = None;
+    let outcome = outcome(guarded(path, || {
+        let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
+        metadata = file.metadata().ok();
+        read_track_unguarded(path, &mut BufReader::new(file))
+    }));
+    (outcome, metadata.or_else(|| std::fs::metadata(path).ok()))
+}
+
 fn read_path(path: &Path) -> Result<Option<Track>, FileError> {
     let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
     read_track_unguarded(path, &mut BufReader::new(file))

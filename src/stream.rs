@@ -17,7 +17,7 @@ use crate::classify::{Decision, Role};
 use crate::config::Input;
 use crate::error::FileError;
 use crate::error::Stage;
-use crate::read::{PARSE_TIME_LIMIT, ReadOutcome, abandoned, read_track_here};
+use crate::read::{PARSE_TIME_LIMIT, ReadOutcome, abandoned, read_track_here, read_track_with_metadata};
 use crate::report::{Report, Row};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Record, Restored, Store};
@@ -154,15 +154,25 @@ fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Opti
     for (item, &i) in chunk.members[start..end].iter().enumerate() {
         let path = &shared.candidates[i];
         let looked = match &stored {
-            Some(stored) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows),
+            // Nothing stored: the key comes with the read, from the open file.
+            Some(stored) if stored.rows.is_empty() => Err(None),
+            Some(stored) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows).map_err(Some),
             None => Err(None),
         };
         outcomes.push(match looked {
             Ok(outcome) => outcome,
-            Err(key) => {
-                let slot = match watch.item(item, || read_track_here(path)) {
-                    Ok(read) => slot_of(read),
-                    Err(Lost::TimedOut) => Slot::Failed(abandoned(path, Stage::Read, shared.limit)),
+            Err(looked_key) => {
+                let keyed = stored.is_some() && looked_key.is_none();
+                let (slot, key) = match watch.item(item, || {
+                    if keyed {
+                        let (read, metadata) = read_track_with_metadata(path);
+                        (read, metadata.map(|m| Key::of(&m)))
+                    } else {
+                        (read_track_here(path), looked_key.flatten())
+                    }
+                }) {
+                    Ok((read, key)) => (slot_of(read), key),
+                    Err(Lost::TimedOut) => (Slot::Failed(abandoned(path, Stage::Read, shared.limit)), None),
                     Err(Lost::Abandoned) => return Err(Lost::Abandoned),
                 };
                 Outcome { slot, key, stored_decision: None, stored_record: None }
