@@ -39,6 +39,7 @@ out=bench/out
 mkdir -p "$out"
 reeltag=target/release/reeltag
 floor=target/release/examples/lofty_floor
+floor_mi=target/release/examples/lofty_floor_mimalloc
 gen=target/release/examples/gen_library
 
 log() { printf '[scan.sh] %s\n' "$*" >&2; }
@@ -111,6 +112,7 @@ else
   reeltag_ok=1
 fi
 log "floor warm-up: $("$floor" "$lib")"
+log "floor (mimalloc) warm-up: $("$floor_mi" "$lib")"
 "$reeltag" scan "$exif_lib" --format jsonl -q --no-state >/dev/null || true
 exiftool -j -r -fast2 "$exif_lib" >/dev/null 2>&1 || true
 
@@ -121,6 +123,7 @@ for ((i = 1; i <= runs; i++)); do
   log "run $i/$runs: reeltag and floor on $files files, reeltag on $exif_files"
   timed reeltag "$reeltag" scan "$lib" --format jsonl -q --no-state
   timed floor "$floor" "$lib"
+  timed floor_mi "$floor_mi" "$lib"
   timed reeltag_small "$reeltag" scan "$exif_lib" --format jsonl -q --no-state
 done
 for ((i = 1; i <= exif_runs; i++)); do
@@ -128,30 +131,36 @@ for ((i = 1; i <= exif_runs; i++)); do
   timed exiftool exiftool -j -r -fast2 "$exif_lib"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-for name in reeltag floor reeltag_small exiftool; do
+for name in reeltag floor floor_mi reeltag_small exiftool; do
   log "  $name (wall user sys maxrss_kb): $(tr '\n' ';' <"$out/times-$name.txt")"
 done
 
 t_reeltag=$(median "$out/times-reeltag.txt" 1)
 t_floor=$(median "$out/times-floor.txt" 1)
+t_floor_mi=$(median "$out/times-floor_mi.txt" 1)
 t_reeltag_small=$(median "$out/times-reeltag_small.txt" 1)
 t_exif=$(median "$out/times-exiftool.txt" 1)
 c_reeltag=$(cpu_median "$out/times-reeltag.txt")
 c_floor=$(cpu_median "$out/times-floor.txt")
+c_floor_mi=$(cpu_median "$out/times-floor_mi.txt")
 c_reeltag_small=$(cpu_median "$out/times-reeltag_small.txt")
 c_exif=$(cpu_median "$out/times-exiftool.txt")
 rss_reeltag=$(max_mb "$out/times-reeltag.txt" 4)
 rss_floor=$(max_mb "$out/times-floor.txt" 4)
+rss_floor_mi=$(max_mb "$out/times-floor_mi.txt" 4)
 rss_reeltag_small=$(max_mb "$out/times-reeltag_small.txt" 4)
 rss_exif=$(max_mb "$out/times-exiftool.txt" 4)
 
 # --- report --------------------------------------------------------------
 r_reeltag=$(rate "$files" "$t_reeltag")
 r_floor=$(rate "$files" "$t_floor")
+r_floor_mi=$(rate "$files" "$t_floor_mi")
 r_reeltag_small=$(rate "$exif_files" "$t_reeltag_small")
 r_exif=$(rate "$exif_files" "$t_exif")
 ratio=$(awk -v a="$t_reeltag" -v b="$t_floor" 'BEGIN { printf "%.2f", a / b }')
 cpu_ratio=$(awk -v a="$c_reeltag" -v b="$c_floor" 'BEGIN { printf "%.2f", a / b }')
+ratio_mi=$(awk -v a="$t_reeltag" -v b="$t_floor_mi" 'BEGIN { printf "%.2f", a / b }')
+floor_mi_ratio=$(awk -v a="$t_floor_mi" -v b="$t_floor" 'BEGIN { printf "%.2f", a / b }')
 speedup=$(awk -v a="$r_reeltag" -v b="$r_exif" 'BEGIN { printf "%.0f", a / b }')
 speedup_small=$(awk -v a="$r_reeltag_small" -v b="$r_exif" 'BEGIN { printf "%.0f", a / b }')
 floor_speedup=$(awk -v a="$r_floor" -v b="$r_exif" 'BEGIN { printf "%.0f", a / b }')
@@ -169,11 +178,13 @@ report="$out/scan-$files.md"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   echo "| reeltag scan --format jsonl -q --no-state | $files | $t_reeltag | $r_reeltag | $ratio | ${speedup}× | $c_reeltag | $rss_reeltag |"
   echo "| lofty_floor | $files | $t_floor | $r_floor | 1.00 | ${floor_speedup}× | $c_floor | $rss_floor |"
+  echo "| lofty_floor_mimalloc | $files | $t_floor_mi | $r_floor_mi | $floor_mi_ratio | | $c_floor_mi | $rss_floor_mi |"
   echo "| reeltag scan --format jsonl -q --no-state | $exif_files | $t_reeltag_small | $r_reeltag_small | | ${speedup_small}× | $c_reeltag_small | $rss_reeltag_small |"
   echo "| exiftool -j -r -fast2 | $exif_files | $t_exif | $r_exif | | 1× | $c_exif | $rss_exif |"
   echo
   echo "Median of $runs warm-cache runs (exiftool: $exif_runs). Load average before/after: $load_before / $load_after."
   echo "- reeltag within 1.25× of the floor: ${ratio}× wall, ${cpu_ratio}× CPU ($(verdict "$ratio <= 1.25"))"
+  echo "- the same against the floor given reeltag's allocator (mimalloc): ${ratio_mi}× ($(verdict "$ratio_mi <= 1.25"))"
   echo "- at least 40× exiftool per file: ${speedup}× ($(verdict "$speedup >= 40"))"
   echo "- peak RSS under 64 MB at $files files: ${rss_reeltag} MB ($(verdict "$rss_reeltag < 64"))"
   if [ "$reeltag_ok" = 0 ]; then

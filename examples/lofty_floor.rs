@@ -33,7 +33,7 @@ fn read(path: &PathBuf) -> Result<usize, lofty::error::FileParseError> {
     Ok(tagged.tags().len())
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut root = None;
     let mut all = false;
     let mut threads = 0; // rayon's default: one per core
