@@ -53,7 +53,17 @@ pub(crate) struct Chunk {
 pub(crate) fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
     let mut chunk_of: HashMap<PathBuf, usize> = HashMap::new();
     let mut chunks: Vec<Chunk> = Vec::new();
+    // Files of one folder come one after another and share a chunk: its key
+    // is worked out once per folder.
+    let mut last: Option<(&[u8], usize)> = None;
     for (index, path) in candidates.iter().enumerate() {
+        let parent = path.parent().map_or(&b""[..], |p| p.as_os_str().as_bytes());
+        if let Some((folder, chunk)) = last
+            && folder == parent
+        {
+            chunks[chunk].members.push(index);
+            continue;
+        }
         let release = crate::album::release_dir(path);
         let stem = release.file_name().map(|n| release_stem(&n.to_string_lossy())).unwrap_or_default();
         let folder = release.parent().map(PathBuf::from).unwrap_or(release);
@@ -63,6 +73,7 @@ pub(crate) fn chunks(candidates: &[PathBuf]) -> Vec<Chunk> {
             chunks.len() - 1
         });
         chunks[chunk].members.push(index);
+        last = Some((parent, chunk));
     }
     chunks
 }
