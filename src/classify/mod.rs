@@ -11,6 +11,7 @@
 //! Every signal that fires is kept with its weight, so a decision can always
 //! say why. Pure functions over plain data: no I/O.
 
+mod phrases;
 mod signals;
 pub mod text;
 
