@@ -58,13 +58,28 @@ pub fn release_dir_of(path: &Path) -> &Path {
 /// component, where component order is byte order.
 pub fn path_cmp(a: &Path, b: &Path) -> Ordering {
     let (x, y) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
-    let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) else {
+    let Some(i) = first_difference(x, y) else {
         return if x.len() == y.len() { Ordering::Equal } else { a.cmp(b) };
     };
     let start = x[..i].iter().rposition(|&c| c == b'/').map_or(0, |slash| slash + 1);
     // Separators, "." and ".." components order differently from their bytes.
     let plain = |bytes: &[u8]| bytes[i] != b'/' && bytes[start] != b'.';
     if plain(x) && plain(y) { x[i].cmp(&y[i]) } else { a.cmp(b) }
+}
+
+/// Where two byte strings first differ, eight bytes at a time: paths share
+/// long prefixes.
+fn first_difference(x: &[u8], y: &[u8]) -> Option<usize> {
+    let common = x.len().min(y.len());
+    let mut at = 0;
+    while at + 8 <= common {
+        let word = |bytes: &[u8]| <[u8; 8]>::try_from(&bytes[at..at + 8]).ok().map(u64::from_ne_bytes);
+        if word(x) != word(y) {
+            break;
+        }
+        at += 8;
+    }
+    (at..common).find(|&k| x[k] != y[k])
 }
 
 fn normalized(text: Option<&str>) -> String {
@@ -179,12 +194,15 @@ fn merge_sibling_discs(tracks: &[Track], albums: &mut Vec<Album>) {
         Some((parent, title, normalized(first.tags.albumartist.as_deref())))
     };
     let mut first_of: BTreeMap<Key, usize> = BTreeMap::new();
+    // Only albums that took in a sibling need sorting again.
+    let mut grew = vec![false; albums.len()];
     let mut merged_into: Vec<Option<usize>> = vec![None; albums.len()];
     for index in 0..albums.len() {
         let Some(key) = release_key(&albums[index]) else { continue };
         match first_of.get(&key) {
             Some(&target) if discs_disjoint(tracks, &albums[target], &albums[index]) => {
                 merged_into[index] = Some(target);
+                grew[target] = true;
                 let moved = std::mem::take(&mut albums[index].tracks);
                 albums[target].tracks.extend(moved);
             }
@@ -194,15 +212,15 @@ fn merge_sibling_discs(tracks: &[Track], albums: &mut Vec<Album>) {
             }
         }
     }
+    for (album, _) in albums.iter_mut().zip(&grew).filter(|(_, grew)| **grew) {
+        album.tracks.sort_by(|&a, &b| path_cmp(&tracks[a].path, &tracks[b].path));
+    }
     let mut index = 0;
     albums.retain(|_| {
         let keep = merged_into[index].is_none();
         index += 1;
         keep
     });
-    for album in albums.iter_mut() {
-        album.tracks.sort_by(|&a, &b| path_cmp(&tracks[a].path, &tracks[b].path));
-    }
 }
 
 fn discs_disjoint(tracks: &[Track], a: &Album, b: &Album) -> bool {

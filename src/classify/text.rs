@@ -390,6 +390,11 @@ pub fn is_ensemble(name_words: &str) -> bool {
 
 /// Names meaning "many artists".
 pub fn is_various(name: &str) -> bool {
+    // Every such name starts with a "v" or an "a": most names stop here, unnormalized.
+    let first = name.bytes().find(u8::is_ascii_alphanumeric);
+    if name.is_ascii() && first.is_some_and(|c| !matches!(c.to_ascii_lowercase(), b'v' | b'a')) {
+        return false;
+    }
     matches!(
         words(name).trim(),
         "various artists" | "various" | "va" | "verschiedene interpreten" | "artistes divers" | "varios artistas"
