@@ -280,6 +280,12 @@ mod tests {
             "/",
             "/m/a/b.flac",
             "/m/a/c.mp3",
+            "/music/Soundtracks/Interstellar/CD1/01 Dreaming of the Crash.flac",
+            "/music/Soundtracks/Interstellar/CD1/01 Dreaming of the Crash.mp3",
+            "/music/Soundtracks/Interstellar/CD1/02 Cornfield Chase.flac",
+            "/music/Soundtracks/Interstellar/CD2/01 Day One.flac",
+            "/music/Soundtracks/Interstellar-CD2/01 Day One.flac",
+            "/music/Soundtracks/Interstellar/./CD2/01 Day One.flac",
         ];
         for a in paths {
             for b in paths {

@@ -495,6 +495,10 @@ mod tests {
         assert!(is_ensemble(&words("London Symphony Orchestra")));
         assert!(!is_ensemble(&words("John Williams")));
         assert!(is_various("Various Artists"));
+        for name in ["VA", "  various", "(Various Artists)", "Artistes Divers", "Verschiedene Interpreten"] {
+            assert!(is_various(name), "{name}");
+        }
+        assert!(!is_various("Hans Zimmer") && !is_various("Vangelis") && !is_various("É"));
         assert!(from_quote("Let It Go (From \"Frozen\")"));
         assert!(has_featuring(&words("A Real Hero (feat. Electric Youth)")));
         assert!(is_song_shaped(&words("I Will Always Love You")));
