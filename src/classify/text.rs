@@ -405,13 +405,18 @@ pub fn is_various(name: &str) -> bool {
 /// "College feat. Electric Youth", "A; B", "A / B", "A, B".
 pub fn split_names(credit: &str) -> Vec<String> {
     const SEPARATOR_WORDS: &[&str] = &["feat.", "feat", "ft.", "featuring", "with", "&", "and", "x", "vs.", "vs"];
-    let lower = credit.to_lowercase();
+    // ASCII credits are lowercased word by word as they are copied; others
+    // need the whole-string rules (a final sigma) first.
+    let ascii = credit.is_ascii();
+    let lowered = if ascii { String::new() } else { credit.to_lowercase() };
+    let source = if ascii { credit } else { &lowered };
     let mut names = Vec::new();
     // One pass: punctuation separators split parts, separator words split within them.
-    for part in lower.split([';', '/', ',', '+']) {
-        let mut name = String::new();
+    for part in source.split([';', '/', ',', '+']) {
+        let mut name = String::with_capacity(part.len());
         for word in part.split_whitespace() {
-            if SEPARATOR_WORDS.contains(&word) {
+            // Words of a lowercased credit have no ASCII capitals: this is equality for them.
+            if SEPARATOR_WORDS.iter().any(|sep| sep.eq_ignore_ascii_case(word)) {
                 if !name.is_empty() {
                     names.push(std::mem::take(&mut name));
                 }
@@ -419,7 +424,11 @@ pub fn split_names(credit: &str) -> Vec<String> {
                 if !name.is_empty() {
                     name.push(' ');
                 }
-                name.push_str(word);
+                if ascii {
+                    name.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    name.push_str(word);
+                }
             }
         }
         if !name.is_empty() {
@@ -487,6 +496,8 @@ mod tests {
     #[test]
     fn names_split_on_credit_separators() {
         assert_eq!(split_names("College feat. Electric Youth"), ["college", "electric youth"]);
+        assert_eq!(split_names("A FEAT. B With C"), ["a", "b", "c"]);
+        assert_eq!(split_names("ΟΔΥΣΣΕΑΣ & Ünal"), ["οδυσσεας", "ünal"]);
         assert_eq!(split_names("Hans Zimmer & James Newton Howard"), ["hans zimmer", "james newton howard"]);
         assert_eq!(
             split_names("John Williams; London Symphony Orchestra"),
