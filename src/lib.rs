@@ -109,17 +109,14 @@ pub fn walk_and_read(input: &Input, show_progress: bool, pool: &rayon::ThreadPoo
 /// track order.
 pub fn decide_all(tracks: &[Track], rules: &Rules) -> Vec<Decision> {
     let albums = album::group(tracks);
+    let mut decisions: Vec<Option<Decision>> = Vec::new();
+    decisions.resize_with(tracks.len(), || None);
     // Sequential: callers classify one chunk of albums per worker already.
-    let per_album: Vec<(Vec<usize>, Vec<Decision>)> = albums
-        .iter()
-        .map(|album| {
-            let members: Vec<&Track> = album.tracks.iter().map(|&i| &tracks[i]).collect();
-            (album.tracks.clone(), classify::classify(&members, rules))
-        })
-        .collect();
-    let mut decisions: Vec<Option<Decision>> = vec![None; tracks.len()];
-    for (indices, album_decisions) in per_album {
-        for (index, decision) in indices.into_iter().zip(album_decisions) {
+    let mut members: Vec<&Track> = Vec::new();
+    for album in &albums {
+        members.clear();
+        members.extend(album.tracks.iter().map(|&i| &tracks[i]));
+        for (&index, decision) in album.tracks.iter().zip(classify::classify(&members, rules)) {
             decisions[index] = Some(decision);
         }
     }

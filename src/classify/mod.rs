@@ -11,10 +11,11 @@
 //! Every signal that fires is kept with its weight, so a decision can always
 //! say why. Pure functions over plain data: no I/O.
 
+mod phrases;
 mod signals;
 pub mod text;
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -89,8 +90,32 @@ impl Signal {
             (Axis::Score, true) => "score",
             (Axis::Score, false) => "song",
         };
-        let text = format!("{name}: {value} ({direction} {weight:+.1})");
+        let mut text = String::with_capacity(name.len() + value.len() + direction.len() + 12);
+        for part in [name, ": ", &value, " (", direction, " "] {
+            text.push_str(part);
+        }
+        push_weight(&mut text, weight);
+        text.push(')');
         Signal { scope, axis, name, value, weight, text }
+    }
+}
+
+/// Appends `weight` as `{:+.1}` would. Weights are a few tenths, and the
+/// general float formatter costs more than the rest of a signal.
+fn push_weight(out: &mut String, weight: f32) {
+    let tenths = (weight * 10.0).round();
+    // Exact only when the weight is the float nearest a small number of tenths.
+    if tenths.abs() < 1000.0 && tenths / 10.0 == weight && !(weight == 0.0 && weight.is_sign_negative()) {
+        let tenths = tenths as i32;
+        out.push(if tenths < 0 { '-' } else { '+' });
+        let (whole, tenth) = (tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10);
+        let digit = |d: u32| char::from_digit(d, 10).unwrap_or('0');
+        if whole >= 10 {
+            out.push(digit(whole / 10));
+        }
+        out.extend([digit(whole % 10), '.', digit(tenth)]);
+    } else {
+        let _ = write!(out, "{weight:+.1}");
     }
 }
 

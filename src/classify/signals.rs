@@ -2,6 +2,7 @@
 //! track's own evidence against the album's lead composer(s).
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::text::{self, Cue};
 use super::{Axis, Scope, Signal};
@@ -10,10 +11,11 @@ use crate::track::Track;
 
 /// What a track contributes, precomputed once: normalized names and title.
 #[derive(Debug, Clone)]
-struct TrackView {
-    title: String,
-    artists: Vec<String>,
-    composers: Vec<String>,
+struct TrackView<'t> {
+    title: &'t str,
+    /// Shared between the tracks with the same credits.
+    artists: Rc<[String]>,
+    composers: Rc<[String]>,
     lyrics: bool,
     /// Title shapes, computed once: every signal below reads them.
     cue: Option<Cue>,
@@ -23,40 +25,43 @@ struct TrackView {
     dialogue: bool,
 }
 
-/// Credits already split into names, per album: most tracks of an album
-/// repeat the same artist and composer credits.
+/// Credit lists already split into names, per album: most tracks of an
+/// album repeat the same artist and composer credits, so they share one copy.
 #[derive(Default)]
 struct NameCache<'t> {
-    split: Vec<(&'t str, Vec<String>)>,
+    split: Vec<(&'t [String], Rc<[String]>)>,
+    /// The entry found last: the next track most often has the same credits.
+    last: usize,
 }
 
 impl<'t> NameCache<'t> {
-    fn split_all(&mut self, list: &'t [String]) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for credit in list {
-            let known = match self.split.iter().position(|(c, _)| *c == credit.as_str()) {
+    fn split_all(&mut self, list: &'t [String]) -> Rc<[String]> {
+        let known = match self.split.get(self.last).filter(|(l, _)| *l == list) {
+            Some(_) => self.last,
+            None => match self.split.iter().position(|(l, _)| *l == list) {
                 Some(at) => at,
                 None => {
-                    self.split.push((credit.as_str(), text::split_names(credit)));
+                    let mut names: Vec<String> = list.iter().flat_map(|credit| text::split_names(credit)).collect();
+                    names.dedup();
+                    self.split.push((list, names.into()));
                     self.split.len() - 1
                 }
-            };
-            names.extend(self.split[known].1.iter().cloned());
-        }
-        names.dedup();
-        names
+            },
+        };
+        self.last = known;
+        Rc::clone(&self.split[known].1)
     }
 }
 
-impl TrackView {
-    fn new<'t>(track: &'t Track, names: &mut NameCache<'t>) -> Self {
-        let title = track.tags.title.clone().unwrap_or_default();
-        let title_words = text::words(&title);
+impl<'t> TrackView<'t> {
+    fn new(track: &'t Track, names: &mut NameCache<'t>) -> Self {
+        let title = track.tags.title.as_deref().unwrap_or_default();
+        let title_words = text::words(title);
         let tokens = text::tokens(&title_words);
         TrackView {
             cue: text::cue_in(&tokens),
             song_shaped: text::is_song_shaped_in(&tokens),
-            classical: text::is_classical_title_in(&title, &tokens),
+            classical: text::is_classical_title_in(title, &tokens),
             featuring: text::has_featuring_in(&tokens),
             dialogue: text::is_dialogue_in(&tokens),
             title,
@@ -69,16 +74,16 @@ impl TrackView {
 
 /// Album-level evidence and context for the track signals.
 #[derive(Debug, Clone)]
-pub struct AlbumSignals {
+pub struct AlbumSignals<'t> {
     pub signals: Vec<Signal>,
     /// The album's score composer(s) or main performer, lowercase.
     pub leads: Vec<String>,
     /// The album itself says it is a soundtrack (title, releasetype, genre).
     pub says_soundtrack: bool,
-    views: Vec<TrackView>,
+    views: Vec<TrackView<'t>>,
 }
 
-impl AlbumSignals {
+impl AlbumSignals<'_> {
     pub fn sum(&self, axis: Axis) -> f32 {
         self.signals.iter().filter(|s| s.axis == axis).map(|s| s.weight).sum()
     }
@@ -97,7 +102,7 @@ fn majority<'a>(values: impl Iterator<Item = &'a str>) -> Option<(&'a str, usize
     counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
 }
 
-pub fn album_signals(tracks: &[&Track], rules: &Rules) -> AlbumSignals {
+pub fn album_signals<'t>(tracks: &[&'t Track], rules: &Rules) -> AlbumSignals<'t> {
     let mut names = NameCache::default();
     let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t, &mut names)).collect();
     let n = tracks.len().max(1);
@@ -160,9 +165,17 @@ fn releasetype_signals(album: &mut AlbumSignals, tracks: &[&Track], albumartist:
 }
 
 fn genre_signals(album: &mut AlbumSignals, tracks: &[&Track]) {
-    let genres: Vec<String> =
-        tracks.iter().flat_map(|t| t.tags.genre.iter()).map(|g| text::words(g).trim().to_string()).collect();
-    let Some((genre, count)) = majority(genres.iter().map(String::as_str)) else { return };
+    // Each distinct tag normalized once; the counts add up per normalized genre.
+    let mut raw: BTreeMap<&str, usize> = BTreeMap::new();
+    for genre in tracks.iter().flat_map(|t| t.tags.genre.iter()) {
+        *raw.entry(genre).or_default() += 1;
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (genre, n) in raw {
+        *counts.entry(text::words(genre).trim().to_string()).or_default() += n;
+    }
+    let top = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+    let Some((genre, count)) = top.map(|(g, n)| (g.as_str(), *n)) else { return };
     if count * 2 < tracks.len() {
         return;
     }
@@ -199,7 +212,7 @@ fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
             .views
             .iter()
             .filter(|v| matches!(v.cue, Some(Cue::Strong(_))))
-            .map(|v| v.title.as_str())
+            .map(|v| v.title)
             .min()
             .unwrap_or_default();
         let value = format!("{strong} cue title(s), e.g. \"{example}\"");
@@ -233,23 +246,24 @@ fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
 /// when it composed or performs most tracks, composers who perform their own
 /// music, or failing those the one performer of most tracks.
 fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rules, n: usize) {
-    let mut as_artist: BTreeMap<String, usize> = BTreeMap::new();
-    let mut as_composer: BTreeMap<String, usize> = BTreeMap::new();
-    let mut self_performed: BTreeMap<String, usize> = BTreeMap::new();
-    for view in &album.views {
-        for a in &view.artists {
-            *as_artist.entry(a.clone()).or_default() += 1;
+    // Taken out so the counts can borrow the names while signals are pushed.
+    let views = std::mem::take(&mut album.views);
+    let mut as_artist: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut as_composer: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut self_performed: BTreeMap<&str, usize> = BTreeMap::new();
+    for view in &views {
+        for a in view.artists.iter() {
+            *as_artist.entry(a).or_default() += 1;
             if view.composers.contains(a) {
-                *self_performed.entry(a.clone()).or_default() += 1;
+                *self_performed.entry(a).or_default() += 1;
             }
         }
-        for c in &view.composers {
-            *as_composer.entry(c.clone()).or_default() += 1;
+        for c in view.composers.iter() {
+            *as_composer.entry(c).or_default() += 1;
         }
     }
     // A performer (not a composer) leads only a majority of tracks that do not
     // read like songs: a singer on half a soundtrack album is not its composer.
-    let views = std::mem::take(&mut album.views);
     let song_shaped = |name: &str| {
         let theirs: Vec<&TrackView> = views.iter().filter(|v| v.artists.iter().any(|a| a == name)).collect();
         let shaped = theirs.iter().filter(|v| v.song_shaped).count();
@@ -286,7 +300,7 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
     // An album credited to Various Artists has no lead performer; only a
     // composer (found above) can lead it.
     if leads.is_empty() && !albumartist.is_some_and(text::is_various) {
-        let mut ranked: Vec<(&str, usize)> = as_artist.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let mut ranked: Vec<(&str, usize)> = as_artist.iter().map(|(k, v)| (*k, *v)).collect();
         ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
         let unique_top = ranked.get(1).is_none_or(|second| second.1 < ranked[0].1);
         if let Some(&(name, count)) = ranked.first()
@@ -339,11 +353,11 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     if view.featuring {
         push("title credits a guest", "feat.".into(), -2.0);
     }
-    if text::from_quote(&view.title) {
-        push("title names another film", view.title.clone(), -2.0);
+    if text::from_quote(view.title) {
+        push("title names another film", view.title.to_string(), -2.0);
     }
     if view.dialogue {
-        push("dialogue", view.title.clone(), -3.0);
+        push("dialogue", view.title.to_string(), -3.0);
     }
     if view.lyrics {
         push("lyrics", "present".into(), -2.0);

@@ -236,3 +236,14 @@ fn decisions_do_not_depend_on_track_order() {
     assert_eq!(a[2].role, Role::Song);
     assert_eq!(a[0].role, Role::Score);
 }
+
+#[test]
+fn weights_print_as_the_float_formatter_does() {
+    let mut values: Vec<f32> = (-300..=300).map(|t| t as f32 / 10.0).collect();
+    values.extend([0.0, -0.0, 0.05, 0.15, -0.25, 1.2345, 99.95, 1e9, -1e-9, f32::NAN, f32::INFINITY]);
+    for w in values {
+        let mut got = String::new();
+        super::push_weight(&mut got, w);
+        assert_eq!(got, format!("{w:+.1}"), "{w}");
+    }
+}

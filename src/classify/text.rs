@@ -2,6 +2,18 @@
 //! name splitting, and the shapes of cue, song and classical titles.
 //! Everything here is pure string work on already-read tag values.
 
+use std::sync::OnceLock;
+
+use super::phrases::{PhraseIndex, indexed};
+
+/// The index of a built-in list, one per call site.
+macro_rules! index_of {
+    ($list:expr) => {{
+        static INDEX: OnceLock<PhraseIndex> = OnceLock::new();
+        indexed(&INDEX, $list)
+    }};
+}
+
 /// Lowercases and turns punctuation into single spaces, padded with a space at
 /// each end so that phrases match on word boundaries: " original score ".
 pub fn words(text: &str) -> String {
@@ -197,13 +209,13 @@ pub fn cue(title_words: &str) -> Option<Cue> {
 
 /// [`cue`] on tokens.
 pub fn cue_in(tokens: &[&str]) -> Option<Cue> {
-    if let Some(p) = find_phrase_in(tokens, STRONG_CUES.iter().copied()) {
+    if let Some(p) = index_of!(STRONG_CUES).first(tokens) {
         return Some(Cue::Strong(p));
     }
     if tokens.iter().any(|t| is_reel_number(t)) {
         return Some(Cue::Strong("reel number"));
     }
-    find_phrase_in(tokens, WEAK_CUES.iter().copied()).map(Cue::Weak)
+    index_of!(WEAK_CUES).first(tokens).map(Cue::Weak)
 }
 
 /// "1m1", "4m12", "2m3a": reel then M then cue number.
@@ -225,7 +237,7 @@ pub fn has_featuring(title_words: &str) -> bool {
 
 /// [`has_featuring`] on tokens.
 pub fn has_featuring_in(tokens: &[&str]) -> bool {
-    find_phrase_in(tokens, ["feat", "ft", "featuring"]).is_some()
+    index_of!(&["feat", "ft", "featuring"]).first(tokens).is_some()
 }
 
 /// Whether a title names the film a song comes from: `(From "Frozen")`.
@@ -255,12 +267,12 @@ pub fn is_song_shaped(title_words: &str) -> bool {
 
 /// [`is_song_shaped`] on tokens.
 pub fn is_song_shaped_in(tokens: &[&str]) -> bool {
-    find_phrase_in(tokens, SONG_WORDS.iter().copied()).is_some()
+    index_of!(SONG_WORDS).first(tokens).is_some()
 }
 
 /// Whether a title marks spoken dialogue.
 pub fn is_dialogue_in(tokens: &[&str]) -> bool {
-    find_phrase_in(tokens, ["dialogue", "dialog"]).is_some()
+    index_of!(&["dialogue", "dialog"]).first(tokens).is_some()
 }
 
 const CLASSICAL_MARKS: &[&str] = &[
@@ -326,12 +338,10 @@ pub fn is_classical_title(title: &str, title_words: &str) -> bool {
 
 /// [`is_classical_title`] on tokens.
 pub fn is_classical_title_in(title: &str, tokens: &[&str]) -> bool {
-    let catalogue = CLASSICAL_MARKS.iter().any(|mark| {
-        phrase_ends(tokens, mark).any(|end| {
-            let after = tokens.get(end).copied().unwrap_or("");
-            // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
-            mark.contains(' ') || mark.len() > 3 || after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"
-        })
+    let catalogue = index_of!(CLASSICAL_MARKS).any(tokens, |mark, end| {
+        let after = tokens.get(end).copied().unwrap_or("");
+        // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
+        mark.contains(' ') || mark.len() > 3 || after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"
     });
     catalogue || has_numbered_movement(title)
 }
@@ -344,45 +354,47 @@ fn has_numbered_movement(title: &str) -> bool {
         let numeral = !number.is_empty()
             && number.len() <= 5
             && (number.chars().all(|c| matches!(c, 'I' | 'V' | 'X')) || number.chars().all(|c| c.is_ascii_digit()));
-        let rest = words(rest);
-        let tokens: Vec<&str> = rest.split_ascii_whitespace().collect();
-        numeral && MOVEMENT_WORDS.iter().any(|w| phrase_ends(&tokens, w).next() == Some(w.split(' ').count()))
+        // The numeral first: it spares most parts the normalizing.
+        numeral && index_of!(MOVEMENT_WORDS).starts(&tokens(&words(rest)))
     })
 }
 
 /// Artist names that are performing ensembles rather than people.
 pub fn is_ensemble(name_words: &str) -> bool {
-    find_phrase(
-        name_words,
-        [
-            "orchestra",
-            "philharmonic",
-            "philharmonia",
-            "symphony",
-            "sinfonia",
-            "sinfonietta",
-            "ensemble",
-            "choir",
-            "chorus",
-            "chamber",
-            "orchestre",
-            "orchester",
-            "filharmonie",
-            "strings",
-            "quartet",
-            "players",
-            "singers",
-            "voices",
-            "philharmoniker",
-            "staatskapelle",
-            "consort",
-        ],
-    )
+    index_of!(&[
+        "orchestra",
+        "philharmonic",
+        "philharmonia",
+        "symphony",
+        "sinfonia",
+        "sinfonietta",
+        "ensemble",
+        "choir",
+        "chorus",
+        "chamber",
+        "orchestre",
+        "orchester",
+        "filharmonie",
+        "strings",
+        "quartet",
+        "players",
+        "singers",
+        "voices",
+        "philharmoniker",
+        "staatskapelle",
+        "consort",
+    ])
+    .first(&tokens(name_words))
     .is_some()
 }
 
 /// Names meaning "many artists".
 pub fn is_various(name: &str) -> bool {
+    // Every such name starts with a "v" or an "a": most names stop here, unnormalized.
+    let first = name.bytes().find(u8::is_ascii_alphanumeric);
+    if name.is_ascii() && first.is_some_and(|c| !matches!(c.to_ascii_lowercase(), b'v' | b'a')) {
+        return false;
+    }
     matches!(
         words(name).trim(),
         "various artists" | "various" | "va" | "verschiedene interpreten" | "artistes divers" | "varios artistas"
@@ -393,13 +405,18 @@ pub fn is_various(name: &str) -> bool {
 /// "College feat. Electric Youth", "A; B", "A / B", "A, B".
 pub fn split_names(credit: &str) -> Vec<String> {
     const SEPARATOR_WORDS: &[&str] = &["feat.", "feat", "ft.", "featuring", "with", "&", "and", "x", "vs.", "vs"];
-    let lower = credit.to_lowercase();
+    // ASCII credits are lowercased word by word as they are copied; others
+    // need the whole-string rules (a final sigma) first.
+    let ascii = credit.is_ascii();
+    let lowered = if ascii { String::new() } else { credit.to_lowercase() };
+    let source = if ascii { credit } else { &lowered };
     let mut names = Vec::new();
     // One pass: punctuation separators split parts, separator words split within them.
-    for part in lower.split([';', '/', ',', '+']) {
-        let mut name = String::new();
+    for part in source.split([';', '/', ',', '+']) {
+        let mut name = String::with_capacity(part.len());
         for word in part.split_whitespace() {
-            if SEPARATOR_WORDS.contains(&word) {
+            // Words of a lowercased credit have no ASCII capitals: this is equality for them.
+            if SEPARATOR_WORDS.iter().any(|sep| sep.eq_ignore_ascii_case(word)) {
                 if !name.is_empty() {
                     names.push(std::mem::take(&mut name));
                 }
@@ -407,7 +424,11 @@ pub fn split_names(credit: &str) -> Vec<String> {
                 if !name.is_empty() {
                     name.push(' ');
                 }
-                name.push_str(word);
+                if ascii {
+                    name.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    name.push_str(word);
+                }
             }
         }
         if !name.is_empty() {
@@ -475,6 +496,8 @@ mod tests {
     #[test]
     fn names_split_on_credit_separators() {
         assert_eq!(split_names("College feat. Electric Youth"), ["college", "electric youth"]);
+        assert_eq!(split_names("A FEAT. B With C"), ["a", "b", "c"]);
+        assert_eq!(split_names("ΟΔΥΣΣΕΑΣ & Ünal"), ["οδυσσεας", "ünal"]);
         assert_eq!(split_names("Hans Zimmer & James Newton Howard"), ["hans zimmer", "james newton howard"]);
         assert_eq!(
             split_names("John Williams; London Symphony Orchestra"),
@@ -483,6 +506,10 @@ mod tests {
         assert!(is_ensemble(&words("London Symphony Orchestra")));
         assert!(!is_ensemble(&words("John Williams")));
         assert!(is_various("Various Artists"));
+        for name in ["VA", "  various", "(Various Artists)", "Artistes Divers", "Verschiedene Interpreten"] {
+            assert!(is_various(name), "{name}");
+        }
+        assert!(!is_various("Hans Zimmer") && !is_various("Vangelis") && !is_various("É"));
         assert!(from_quote("Let It Go (From \"Frozen\")"));
         assert!(has_featuring(&words("A Real Hero (feat. Electric Youth)")));
         assert!(is_song_shaped(&words("I Will Always Love You")));
