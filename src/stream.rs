@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use crate::chunk::{Chunk, Part, Parts, chunks, in_roots, rel_of};
@@ -368,7 +368,7 @@ pub fn scan(
         8,
         Box::new(move |part, watch| read_part(&work_on, part, watch)),
     );
-    let (mut supervisor, receiver) = match started {
+    let mut supervisor = match started {
         Ok(started) => started,
         Err(e) => return (tally, Err(io::Error::other(format!("cannot start the worker threads: {e}")))),
     };
@@ -382,22 +382,13 @@ pub fn scan(
     };
     let mut unfinished = shared.chunks.len();
     while unfinished > 0 {
-        // Wakes at least once a second to look for stuck parses.
-        let (batch, reused, update) = match receiver.recv_timeout(Duration::from_secs(1)) {
+        let (batch, reused, update) = match supervisor.next() {
             Ok(finished) => finished,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                if let Err(e) = supervisor.check() {
-                    bar.finish_and_clear();
-                    return (tally, Err(e));
-                }
-                continue;
+            Err(e) => {
+                bar.finish_and_clear();
+                return (tally, Err(e));
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the supervisor keeps a sender"),
         };
-        if let Err(e) = supervisor.check() {
-            bar.finish_and_clear();
-            return (tally, Err(e));
-        }
         unfinished -= 1;
         cached += reused;
         if let (Some(update), Some(writer)) = (update, writer.as_deref_mut())

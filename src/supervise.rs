@@ -109,13 +109,14 @@ impl Watch<'_> {
 /// Runs jobs `0..jobs` (in order, as workers free up) on watched worker threads.
 pub struct Supervisor<T: Send + 'static> {
     inner: Arc<Inner<T>>,
+    results: Receiver<T>,
     name: &'static str,
     checked: Instant,
 }
 
 impl<T: Send + 'static> Supervisor<T> {
-    /// Starts `threads` workers; results arrive on the receiver, at most
-    /// `bound` waiting (workers block beyond that, which bounds memory).
+    /// Starts `threads` workers; results come from [`Supervisor::next`], at
+    /// most `bound` waiting (workers block beyond that, which bounds memory).
     pub fn start(
         name: &'static str,
         jobs: usize,
@@ -123,7 +124,7 @@ impl<T: Send + 'static> Supervisor<T> {
         limit: Duration,
         bound: usize,
         work: Box<Work<T>>,
-    ) -> std::io::Result<(Self, Receiver<T>)> {
+    ) -> std::io::Result<Self> {
         let (results, receiver) = mpsc::sync_channel(bound);
         let inner = Arc::new(Inner {
             jobs,
@@ -138,11 +139,27 @@ impl<T: Send + 'static> Supervisor<T> {
             work,
             results,
         });
-        let supervisor = Supervisor { inner, name, checked: Instant::now() };
+        let supervisor = Supervisor { inner, results: receiver, name, checked: Instant::now() };
         for _ in 0..threads.clamp(1, jobs.max(1)) {
             supervisor.spawn()?;
         }
-        Ok((supervisor, receiver))
+        Ok(supervisor)
+    }
+
+    /// The next result, looking for stuck workers at least once a second
+    /// (a tenth of the limit, when shorter) while it waits. An error is a
+    /// worker's panic.
+    pub fn next(&mut self) -> std::io::Result<T> {
+        let tick = (self.inner.limit / 10).min(Duration::from_secs(1));
+        loop {
+            let received = self.results.recv_timeout(tick);
+            self.check()?;
+            match received {
+                Ok(result) => return Ok(result),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the supervisor keeps a sender"),
+            }
+        }
     }
 
     fn spawn(&self) -> std::io::Result<()> {
@@ -163,7 +180,7 @@ impl<T: Send + 'static> Supervisor<T> {
     /// are redone by fresh workers) and reports a worker's panic. Cheap:
     /// looks at most once per tenth of the limit. Returns the (job, item)
     /// pairs given up on.
-    pub fn check(&mut self) -> std::io::Result<Vec<(usize, usize)>> {
+    fn check(&mut self) -> std::io::Result<Vec<(usize, usize)>> {
         if let Some(message) = lock(&self.inner.panicked).take() {
             return Err(std::io::Error::other(format!("internal error in a worker thread: {message}")));
         }
@@ -235,24 +252,15 @@ fn run_worker<T: Send>(inner: &Inner<T>, slot: &Arc<Slot>) {
 mod tests {
     use super::*;
 
-    fn collect<T: Send + 'static>(mut supervisor: Supervisor<T>, receiver: Receiver<T>, expected: usize) -> Vec<T> {
-        let mut out = Vec::new();
-        while out.len() < expected {
-            match receiver.recv_timeout(Duration::from_millis(5)) {
-                Ok(value) => out.push(value),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(e) => panic!("{e}"),
-            }
-            supervisor.check().expect("no worker panics");
-        }
-        out
+    fn collect<T: Send + 'static>(mut supervisor: Supervisor<T>, expected: usize) -> Vec<T> {
+        (0..expected).map(|_| supervisor.next().expect("no worker panics")).collect()
     }
 
     #[test]
     fn every_job_runs_once() {
         let work: Box<Work<usize>> = Box::new(|job, watch| Ok(Some(watch.item(0, || job * 2)?)));
-        let (supervisor, receiver) = Supervisor::start("test", 100, 3, Duration::from_secs(30), 4, work).unwrap();
-        let mut out = collect(supervisor, receiver, 100);
+        let supervisor = Supervisor::start("test", 100, 3, Duration::from_secs(30), 4, work).unwrap();
+        let mut out = collect(supervisor, 100);
         out.sort_unstable();
         assert_eq!(out, (0..100).map(|j| j * 2).collect::<Vec<_>>());
     }
@@ -278,8 +286,8 @@ mod tests {
             Ok(Some((job, items)))
         });
         let started = Instant::now();
-        let (supervisor, receiver) = Supervisor::start("test", 6, 2, Duration::from_millis(200), 4, work).unwrap();
-        let mut out = collect(supervisor, receiver, 6);
+        let supervisor = Supervisor::start("test", 6, 2, Duration::from_millis(200), 4, work).unwrap();
+        let mut out = collect(supervisor, 6);
         assert!(started.elapsed() < Duration::from_secs(2), "the run waited for the hung parse");
         out.sort_by_key(|(job, _)| *job);
         assert_eq!(out.len(), 6, "each job reported once: {out:?}");
@@ -290,14 +298,13 @@ mod tests {
     #[test]
     fn a_panicking_job_is_reported() {
         let work: Box<Work<usize>> = Box::new(|job, _| if job == 2 { panic!("boom") } else { Ok(Some(job)) });
-        let (mut supervisor, receiver) = Supervisor::start("test", 5, 1, Duration::from_secs(30), 8, work).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut supervisor = Supervisor::start("test", 5, 1, Duration::from_secs(30), 8, work).unwrap();
+        // Jobs 0 and 1 come through; then the panic is reported instead of a wait for ever.
         let error = loop {
-            let _ = receiver.recv_timeout(Duration::from_millis(5));
-            if let Err(e) = supervisor.check() {
-                break e;
+            match supervisor.next() {
+                Ok(job) => assert!(job < 2, "no job after the panic: {job}"),
+                Err(e) => break e,
             }
-            assert!(Instant::now() < deadline, "the panic was not reported");
         };
         assert!(error.to_string().contains("boom"), "{error}");
     }

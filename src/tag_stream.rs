@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 use crate::batch::{BatchWriter, WriteJob};
 use crate::chunk::{Chunk, Part, Parts, chunks, rel_of};
@@ -142,7 +142,7 @@ pub fn drive(
         4,
         Box::new(move |part, watch| tag_part(&work_on, part, watch)),
     );
-    let (mut supervisor, receiver) = match started {
+    let mut supervisor = match started {
         Ok(started) => started,
         Err(e) => return (tally, Err(std::io::Error::other(format!("cannot start the worker threads: {e}")))),
     };
@@ -161,19 +161,15 @@ pub fn drive(
         let mut store_rows: Vec<(PathBuf, state::Row)> = Vec::new();
         let mut unfinished = shared.chunks.len();
         while unfinished > 0 {
-            // Wakes at least once a second to look for stuck parses.
-            let received = receiver.recv_timeout(std::time::Duration::from_secs(1));
-            if let Err(e) = supervisor.check() {
-                // Stop feeding the writer; what it holds is still committed or rolled back below.
-                if written.is_ok() {
-                    written = Err(e);
-                }
-                break;
-            }
-            let (batch, reused, update) = match received {
+            let (batch, reused, update) = match supervisor.next() {
                 Ok(finished) => finished,
-                Err(mpsc::RecvTimeoutError::Timeout) => continue,
-                Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("the supervisor keeps a sender"),
+                Err(e) => {
+                    // Stop feeding the writer; what it holds is still committed or rolled back below.
+                    if written.is_ok() {
+                        written = Err(e);
+                    }
+                    break;
+                }
             };
             unfinished -= 1;
             tally.cached += reused;
