@@ -30,6 +30,7 @@ pub mod tag;
 mod tag_stream;
 pub mod track;
 pub mod walk;
+pub mod window;
 
 use std::io::{self, Write};
 use std::time::Instant;

@@ -8,7 +8,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
+
+use crate::window::WindowReader;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Once, mpsc};
@@ -52,7 +54,7 @@ pub fn read_track(path: &Path) -> ReadOutcome {
     let owned = path.to_path_buf();
     outcome(with_deadline(path, Stage::Read, PARSE_TIME_LIMIT, move || {
         let file = File::open(&owned).map_err(|e| FileError::new(&owned, Stage::Read, &e))?;
-        read_track_unguarded(&owned, &mut BufReader::new(file))
+        read_track_unguarded(&owned, &mut WindowReader::new(file))
     }))
 }
 
@@ -134,14 +136,14 @@ pub fn read_track_with_metadata(path: &Path) -> (ReadOutcome, Option<std::fs::Me
     let outcome = outcome(guarded(path, || {
         let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
         metadata = file.metadata().ok();
-        read_track_unguarded(path, &mut BufReader::new(file))
+        read_track_unguarded(path, &mut WindowReader::new(file))
     }));
     (outcome, metadata.or_else(|| std::fs::metadata(path).ok()))
 }
 
 fn read_path(path: &Path) -> Result<Option<Track>, FileError> {
     let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
-    read_track_unguarded(path, &mut BufReader::new(file))
+    read_track_unguarded(path, &mut WindowReader::new(file))
 }
 
 /// Runs `work` (guarded, see [`guarded`]) on the calling thread's parser
@@ -293,7 +295,7 @@ pub fn is_real_stream(path: &Path, file_type: FileType) -> Result<bool, FileErro
         return Ok(true);
     }
     let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
-    is_real_stream_in(path, &mut BufReader::new(file), file_type)
+    is_real_stream_in(path, &mut WindowReader::new(file), file_type)
 }
 
 /// [`is_real_stream`] on an open reader.

@@ -36,8 +36,8 @@ pub(crate) struct Read {
 pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
     let before = Stamp::read(path).map_err(|e| err(&e))?;
-    let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
-    let native = match NativeFile::read_for_planning(&mut file) {
+    let file = std::fs::File::open(path).map_err(|e| err(&e))?;
+    let native = match NativeFile::read_for_planning(&mut crate::window::WindowReader::new(file)) {
         Ok(native) => native,
         // Not audio and not named like audio: skipped, as a scan does.
         Err(e) if e.is_unknown_format() && !has_audio_extension(path) => return Ok(None),

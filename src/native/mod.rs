@@ -31,7 +31,7 @@ mod vorbis;
 #[cfg(test)]
 mod tests;
 
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
 
 use lofty::io::FileLike;
 
@@ -137,8 +137,9 @@ impl NativeFile {
         // Whatever thread calls (undo reads on the main thread), reeltag's limit applies.
         crate::read::configure_thread();
         let mut options = ParseOptions::new().read_properties(false).read_cover_art(pictures);
+        // Callers pass a buffered reader (a `WindowReader` or a `Cursor`).
         file.rewind()?;
-        let mut reader = BufReader::new(file);
+        let mut reader = file;
         let probe = Probe::new(&mut reader).options(options).guess_file_type()?;
         let Some(file_type) = probe.file_type() else {
             return Err(UnknownFormatError.into());

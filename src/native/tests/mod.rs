@@ -47,8 +47,9 @@ pub(super) fn temp_copy(fixture: &str) -> TempCopy {
 }
 
 pub(super) fn read(path: &Path) -> NativeFile {
-    let mut file = File::open(path).expect("open");
-    NativeFile::read_from(&mut file).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    let file = File::open(path).expect("open");
+    NativeFile::read_from(&mut crate::window::WindowReader::new(file))
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
 pub(super) fn save(native: &NativeFile, path: &Path, options: &NativeOptions) {
