@@ -359,13 +359,17 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     if view.dialogue {
         push("dialogue", view.title.to_string(), -3.0);
     }
-    if view.lyrics {
-        push("lyrics", "present".into(), -2.0);
-    }
     match view.cue {
         Some(Cue::Strong(p)) => push("cue title", p.to_string(), 1.5),
         Some(Cue::Weak(p)) => push("cue-like title", p.to_string(), 0.5),
         None => {}
+    }
+    // Lyrics decide: a sung song is a song even when the film's composer wrote
+    // and performs it (wordless choirs carry no lyrics). The weight outbids
+    // whatever the rest of the evidence sums to, and leaves the usual margin.
+    if view.lyrics {
+        let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
+        out.push(Signal::new(Scope::Track, Axis::Score, "lyrics", "present".into(), -(rest.max(0.0) + 2.0)));
     }
     out
 }

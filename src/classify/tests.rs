@@ -105,6 +105,32 @@ fn mixed_album_splits_by_lead_composer() {
     assert_eq!(case.roles(&Rules::default()), [Song, Song, Song, Score, Score, Score, Score]);
 }
 
+/// A composer's own vocal song on their score album is a song: lyrics
+/// outweigh every sign that the composer leads the album (eval/README.md, rule 1).
+#[test]
+fn a_composers_song_with_lyrics_is_a_song() {
+    let case = AlbumCase {
+        album: "Harbour Lights (Original Motion Picture Score)",
+        albumartist: Some("Ada Marsh"),
+        genre: Some("Film Score"),
+        releasetype: &["album", "soundtrack"],
+        tracks: &[
+            ("Ada Marsh", "Main Title", "Ada Marsh"),
+            ("Ada Marsh", "The Harbour", "Ada Marsh"),
+            ("Ada Marsh", "Come Home to Me", "Ada Marsh"),
+            ("Ada Marsh", "End Titles", "Ada Marsh"),
+        ],
+        ..BASE
+    };
+    let mut tracks = case.tracks();
+    tracks[2].tags.lyrics = true;
+    let refs: Vec<&Track> = tracks.iter().collect();
+    let decisions = classify(&refs, &Rules::default());
+    use Role::*;
+    assert_eq!(decisions.iter().map(|d| d.role).collect::<Vec<_>>(), [Score, Score, Song, Score]);
+    assert!(decisions[2].reasons().iter().any(|r| r.starts_with("lyrics")), "{:?}", decisions[2].reasons());
+}
+
 #[test]
 fn without_album_artist_the_majority_performer_leads() {
     let case = AlbumCase {
