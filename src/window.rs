@@ -20,7 +20,9 @@ pub struct WindowReader {
     file: File,
     /// The logical position: where the next read starts.
     pos: u64,
+    /// Allocated on the first refill; only `window[..filled]` holds file bytes.
     window: Vec<u8>,
+    filled: usize,
     /// The file offset of `window[0]`.
     window_start: u64,
     /// The file's length, taken once, for seeks from the end.
@@ -29,13 +31,13 @@ pub struct WindowReader {
 
 impl WindowReader {
     pub fn new(file: File) -> Self {
-        WindowReader { file, pos: 0, window: Vec::new(), window_start: 0, len: None }
+        WindowReader { file, pos: 0, window: Vec::new(), filled: 0, window_start: 0, len: None }
     }
 
     fn in_window(&self) -> Option<&[u8]> {
         let offset = self.pos.checked_sub(self.window_start)?;
         let offset = usize::try_from(offset).ok()?;
-        self.window.get(offset..).filter(|rest| !rest.is_empty())
+        self.window[..self.filled].get(offset..).filter(|rest| !rest.is_empty())
     }
 
     fn len(&mut self) -> io::Result<u64> {
@@ -51,11 +53,32 @@ impl WindowReader {
 
     /// Fills the window from the current position; false at the end of the file.
     fn refill(&mut self) -> io::Result<bool> {
-        self.window.resize(WINDOW, 0);
+        if self.window.is_empty() {
+            self.window = SPARE.take();
+            if self.window.len() != WINDOW {
+                self.window = vec![0; WINDOW];
+            }
+        }
+        // Marked empty first: a failed read must not leave stale bytes in view.
+        self.filled = 0;
         let n = read_at(&self.file, &mut self.window, self.pos)?;
-        self.window.truncate(n);
+        self.filled = n;
         self.window_start = self.pos;
         Ok(n > 0)
+    }
+}
+
+thread_local! {
+    /// A window left by this thread's last reader: zeroing a fresh 32 KiB per
+    /// file cost more than the system calls the window saves.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for WindowReader {
+    fn drop(&mut self) {
+        if !self.window.is_empty() {
+            SPARE.set(std::mem::take(&mut self.window));
+        }
     }
 }
 
