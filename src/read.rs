@@ -136,7 +136,11 @@ pub fn read_track_with_metadata(path: &Path) -> (ReadOutcome, Option<std::fs::Me
     let outcome = outcome(guarded(path, || {
         let file = File::open(path).map_err(|e| FileError::new(path, Stage::Read, &e))?;
         metadata = file.metadata().ok();
-        read_track_unguarded(path, &mut WindowReader::new(file))
+        let mut reader = match &metadata {
+            Some(m) => WindowReader::with_len(file, m.len()),
+            None => WindowReader::new(file),
+        };
+        read_track_unguarded(path, &mut reader)
     }));
     (outcome, metadata.or_else(|| std::fs::metadata(path).ok()))
 }

@@ -35,9 +35,12 @@ pub(crate) struct Read {
 /// change during the read shows at commit time.
 pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
     let err = |e: &(dyn std::error::Error + 'static)| FileError::new(path, Stage::Read, e);
-    let before = Stamp::read(path).map_err(|e| err(&e))?;
     let file = std::fs::File::open(path).map_err(|e| err(&e))?;
-    let native = match NativeFile::read_for_planning(&mut crate::window::WindowReader::new(file)) {
+    // From the open file: one path lookup fewer than a `stat` before the open.
+    let metadata = file.metadata().map_err(|e| err(&e))?;
+    let before = Stamp::of(&metadata);
+    let mut reader = crate::window::WindowReader::with_len(file, metadata.len());
+    let native = match NativeFile::read_for_planning(&mut reader) {
         Ok(native) => native,
         // Not audio and not named like audio: skipped, as a scan does.
         Err(e) if e.is_unknown_format() && !has_audio_extension(path) => return Ok(None),

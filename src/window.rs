@@ -34,6 +34,13 @@ impl WindowReader {
         WindowReader { file, pos: 0, window: Vec::new(), filled: 0, window_start: 0, len: None }
     }
 
+    /// A reader for a file whose length the caller already took (saves a `stat`).
+    pub fn with_len(file: File, len: u64) -> Self {
+        let mut reader = WindowReader::new(file);
+        reader.len = Some(len);
+        reader
+    }
+
     fn in_window(&self) -> Option<&[u8]> {
         let offset = self.pos.checked_sub(self.window_start)?;
         let offset = usize::try_from(offset).ok()?;
