@@ -631,8 +631,14 @@ fn open_checked(path: &Path) -> Result<Connection, String> {
         _ => return Err("is a SQLite database of another program".into()),
     }
     // The store is a cache: a power cut may lose the last transaction, never corrupt it.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
-        .map_err(|e| format!("cannot be set up ({e})"))?;
+    // Checkpoints (copying the WAL into the file, with two fsyncs) every 64 MiB of
+    // changes rather than SQLite's 4 MiB: a first run over 20,000 files writes
+    // about 13 MiB, and three checkpoints were a third of what the store cost it.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
+         PRAGMA wal_autocheckpoint = 16384;",
+    )
+    .map_err(|e| format!("cannot be set up ({e})"))?;
     Ok(conn)
 }
 
