@@ -32,11 +32,13 @@ use crate::track::{Tags, Track};
 /// "RLTG" in the SQLite header: tells reeltag's store from any other SQLite file.
 const APPLICATION_ID: i32 = 0x524c_5447;
 /// Bumped whenever the rows' shape or meaning changes; an older store is rebuilt.
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 /// The tables: chunk paths, stored once each, and one table of rows per
-/// [`Table`]. Rows carry a few hundred bytes of JSON, too large for a
-/// WITHOUT ROWID table to pay off.
+/// [`Table`], clustered by chunk (WITHOUT ROWID): a chunk's rows are one
+/// range of the tree, where a rowid table with an index looked each row up
+/// twice (an unchanged re-run of 200,000 files: 1.83-1.85 s against 1.89-1.94 s,
+/// and a store 12% smaller).
 fn schema() -> String {
     let mut sql = String::from("CREATE TABLE chunks (id INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE);\n");
     for table in [Table::Scan, Table::Tag] {
@@ -52,9 +54,9 @@ fn schema() -> String {
                 ctime_ns INTEGER NOT NULL,
                 record BLOB NOT NULL,
                 rules INTEGER,
-                decision BLOB
-            );
-            CREATE UNIQUE INDEX {name}_by_chunk ON {name} (chunk, rel);\n"
+                decision BLOB,
+                PRIMARY KEY (chunk, rel)
+            ) WITHOUT ROWID;\n"
         ));
     }
     sql
