@@ -256,8 +256,6 @@ impl Report for JsonlReport<'_> {
 mod tests {
     use super::*;
 
-    /// The hand-written writer must match serde_json byte for byte, including
-    /// when `Tags` gains a field (then this test fails until `tags` writes it).
     proptest::proptest! {
         #[test]
         fn strings_escape_as_serde_json_does(text in proptest::prelude::any::<String>()) {
@@ -285,6 +283,8 @@ mod tests {
         }
     }
 
+    /// The hand-written writer must match serde_json byte for byte, including
+    /// when `Tags` gains a field (then this test fails until `tags` writes it).
     #[test]
     fn writes_what_serde_json_writes() {
         let odd = "Zoë \"quoted\" \\ tab\t nl\n cr\r \u{1} \u{7f} \u{8} \u{c} “x”";
