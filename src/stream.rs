@@ -60,7 +60,38 @@ pub(crate) struct StoredChunk {
     pub key: PathBuf,
     /// Whether the run covers the whole chunk (else only rows under the roots count).
     pub whole_chunk: bool,
-    pub rows: HashMap<Vec<u8>, state::Row>,
+    pub rows: StoredRows,
+}
+
+/// A chunk's stored rows, sorted by path for lookups by binary search: the
+/// store hands them over in that order, and hashing every path into a map
+/// cost more than the searches.
+#[derive(Default)]
+pub(crate) struct StoredRows(Vec<state::Row>);
+
+impl StoredRows {
+    fn new(mut rows: Vec<state::Row>) -> StoredRows {
+        if !rows.is_sorted_by(|a, b| a.rel <= b.rel) {
+            rows.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+        }
+        StoredRows(rows)
+    }
+
+    pub fn get(&self, rel: &[u8]) -> Option<&state::Row> {
+        self.0.binary_search_by(|row| row.rel.as_slice().cmp(rel)).ok().map(|at| &self.0[at])
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_keys(self) -> impl Iterator<Item = Vec<u8>> {
+        self.0.into_iter().map(|row| row.rel)
+    }
 }
 
 impl CacheView {
@@ -72,15 +103,16 @@ impl CacheView {
         // Rows outside the roots belong to files this run does not look at (a scan of one album
         // of a folder of albums): they are neither compared nor replaced.
         let whole_chunk = self.roots.iter().any(|root| folder.starts_with(root));
-        let mut rows = HashMap::new();
+        let mut rows = StoredRows::default();
         if self.trust && !self.empty && !self.broken.load(Ordering::Relaxed) {
             match self.store.chunk(table, &key) {
                 Ok(found) => {
-                    rows = found
-                        .into_iter()
-                        .filter(|row| whole_chunk || in_roots(&folder, &row.rel, &self.roots))
-                        .map(|row| (row.rel.clone(), row))
-                        .collect()
+                    rows = StoredRows::new(
+                        found
+                            .into_iter()
+                            .filter(|row| whole_chunk || in_roots(&folder, &row.rel, &self.roots))
+                            .collect(),
+                    )
                 }
                 Err(e) => {
                     if !self.broken.swap(true, Ordering::Relaxed) {
@@ -218,7 +250,7 @@ fn finish_chunk(shared: &Shared, chunk: &Chunk, outcomes: Vec<Outcome>, stored: 
 
 /// The stored record when the file's key matches it; else the key (when the
 /// file could be looked at), for a fresh read.
-fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>) -> Result<Outcome, Option<Key>> {
+fn lookup(path: &Path, rel: &[u8], stored: &StoredRows) -> Result<Outcome, Option<Key>> {
     let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
     if let (Some(key), Some(row)) = (key, stored.get(rel))
         && row.key == key

@@ -23,7 +23,7 @@ use crate::read::{PARSE_TIME_LIMIT, abandoned, guarded_as};
 use crate::report::plan::{PlanReport, PlanRow, Status};
 use crate::rules::Rules;
 use crate::state::{self, CachedDecision, Key, Store};
-use crate::stream::{Cache, CacheView, StoredChunk};
+use crate::stream::{Cache, CacheView, StoredChunk, StoredRows};
 use crate::supervise::{Lost, Supervisor, Watch};
 use crate::tag::{INTERRUPTED, Read, read_values, tags_of};
 use crate::track::Track;
@@ -415,7 +415,7 @@ fn tag_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Optio
     let view = shared.view.as_ref();
     let stored = match view {
         Some(view) => view.stored(state::Table::Tag, chunk),
-        None => StoredChunk { key: PathBuf::new(), whole_chunk: true, rows: HashMap::new() },
+        None => StoredChunk { key: PathBuf::new(), whole_chunk: true, rows: StoredRows::default() },
     };
     let rules_fingerprint = view.map_or(0, |v| v.rules);
     let mut read: Vec<ReadOne> = Vec::with_capacity(end - start);
@@ -523,7 +523,7 @@ fn interrupted(path: &Path) -> Option<ReadOne> {
 
 /// A file's values from the store when its key matches; else the key (when
 /// the file could be looked at) for a fresh read.
-fn lookup(path: &Path, rel: &[u8], stored: &HashMap<Vec<u8>, state::Row>, rules: i64) -> Result<ReadOne, Option<Key>> {
+fn lookup(path: &Path, rel: &[u8], stored: &StoredRows, rules: i64) -> Result<ReadOne, Option<Key>> {
     if let Some(stopped) = interrupted(path) {
         return Ok(stopped);
     }
