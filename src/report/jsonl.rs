@@ -42,7 +42,7 @@ impl<'w> JsonlReport<'w> {
 /// Writes `text` as a JSON string, escaped exactly as serde_json escapes it.
 /// Runs of plain bytes are found eight at a time and copied whole: escaping
 /// was a sixth of an unchanged re-run's instructions when it went byte by byte.
-fn string(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut plain = 0;

@@ -9,13 +9,12 @@
 
 use std::io::{self, Write};
 
-use serde_json::json;
-
 use crate::classify::Role;
 use crate::config::Format;
 use crate::error::FileError;
-use crate::fields::spec;
+use crate::fields::{Kind, spec};
 use crate::plan::{Change, typed};
+use crate::report::jsonl::string;
 
 /// What happened to one file.
 #[derive(Debug)]
@@ -56,12 +55,14 @@ pub struct PlanReport<'w> {
     format: Format,
     sink: Sink<'w>,
     header_written: bool,
+    /// The JSON line being built, reused from row to row.
+    line: Vec<u8>,
 }
 
 impl<'w> PlanReport<'w> {
     pub fn new(format: Format, out: Box<dyn Write + 'w>) -> Self {
         let sink = if format == Format::Csv { Sink::Csv(::csv::Writer::from_writer(out)) } else { Sink::Plain(out) };
-        PlanReport { format, sink, header_written: false }
+        PlanReport { format, sink, header_written: false, line: Vec::new() }
     }
 
     pub fn failed_read(&mut self, err: &FileError) -> io::Result<()> {
@@ -94,14 +95,12 @@ impl<'w> PlanReport<'w> {
                 Ok(())
             }
             (Sink::Plain(out), Format::Jsonl) => {
-                let changes: Vec<_> = row.changes.iter().map(Change::to_json).collect();
-                let mut value = json!({"path": row.path.to_string_lossy(), "role": row.role, "changes": changes,
-                    "status": row.status.name()});
-                if let Some(error) = error {
-                    value["error"] = json!(error);
-                }
-                serde_json::to_writer(&mut *out, &value)?;
-                out.write_all(b"\n")
+                let mut line = std::mem::take(&mut self.line);
+                line.clear();
+                jsonl_record(&mut line, row, error.as_deref());
+                let written = out.write_all(&line);
+                self.line = line;
+                written
             }
             (Sink::Plain(out), _) => {
                 if row.changes.is_empty() && error.is_none() {
@@ -125,6 +124,117 @@ impl<'w> PlanReport<'w> {
         match &mut self.sink {
             Sink::Plain(out) => out.flush(),
             Sink::Csv(csv) => csv.flush(),
+        }
+    }
+}
+
+/// One JSON line, written by hand as `report::jsonl` writes scan rows (building
+/// a `serde_json::Value` per row was a tenth of a dry run's instructions). The
+/// test below holds it to what serde_json writes for the same row.
+fn jsonl_record(out: &mut Vec<u8>, row: &PlanRow<'_>, error: Option<&str>) {
+    out.extend_from_slice(b"{\"path\":");
+    string(out, &row.path.to_string_lossy());
+    out.extend_from_slice(b",\"role\":");
+    match row.role {
+        Some(role) => string(out, role.as_str()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"changes\":[");
+    for (n, change) in row.changes.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        let spec = spec(change.field);
+        out.extend_from_slice(b"{\"field\":");
+        string(out, spec.name);
+        out.extend_from_slice(b",\"old\":");
+        typed_json(out, spec.kind, &change.old);
+        out.extend_from_slice(b",\"new\":");
+        typed_json(out, spec.kind, &change.new);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"status\":");
+    string(out, row.status.name());
+    if let Some(error) = error {
+        out.extend_from_slice(b",\"error\":");
+        string(out, error);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// [`typed`] written straight out as JSON.
+fn typed_json(out: &mut Vec<u8>, kind: Kind, values: &[String]) {
+    let Some(first) = values.first() else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    match kind {
+        Kind::List => {
+            out.push(b'[');
+            for (n, value) in values.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                string(out, value);
+            }
+            out.push(b']');
+        }
+        Kind::Number => match first.parse::<u64>() {
+            Ok(number) => out.extend_from_slice(number.to_string().as_bytes()),
+            Err(_) => string(out, first),
+        },
+        Kind::Flag | Kind::Presence => out.extend_from_slice(if first == "1" { b"true" } else { b"false" }),
+        Kind::Text => string(out, first),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::{FIELDS, Field};
+    use serde_json::json;
+
+    /// What the report wrote before it wrote by hand, kept as the reference.
+    fn with_serde_json(row: &PlanRow<'_>, error: Option<&str>) -> String {
+        let changes: Vec<_> = row.changes.iter().map(Change::to_json).collect();
+        let mut value = json!({"path": row.path.to_string_lossy(), "role": row.role, "changes": changes,
+            "status": row.status.name()});
+        if let Some(error) = error {
+            value["error"] = json!(error);
+        }
+        format!("{}\n", serde_json::to_string(&value).unwrap())
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let odd = "Zoë \"q\" \\ \t\n \u{1}";
+        let values = |field: Field| -> Vec<String> {
+            match spec(field).kind {
+                Kind::List => vec!["A".into(), odd.into()],
+                Kind::Number => vec!["7".into()],
+                Kind::Flag | Kind::Presence => vec!["1".into()],
+                Kind::Text => vec![odd.into()],
+            }
+        };
+        let mut changes: Vec<Change> =
+            FIELDS.iter().map(|s| Change { field: s.field, old: Vec::new(), new: values(s.field) }).collect();
+        changes.push(Change { field: Field::Track, old: vec!["03/12".into()], new: vec!["3".into()] });
+        changes.push(Change { field: Field::Compilation, old: vec!["0".into()], new: Vec::new() });
+        let path = std::path::Path::new("/music/Zoë \"x\"/01.flac");
+        let failed = Status::Failed(FileError::new(path, crate::error::Stage::Read, &std::io::Error::other(odd)));
+        for (role, status, changes) in [
+            (Some(Role::Score), &Status::Planned, &changes[..]),
+            (Some(Role::None), &Status::Unchanged, &[][..]),
+            (None, &failed, &[][..]),
+        ] {
+            let row = PlanRow { path, role, changes, status };
+            let error = match status {
+                Status::Failed(err) => Some(err.describe()),
+                _ => None,
+            };
+            let mut ours = Vec::new();
+            jsonl_record(&mut ours, &row, error.as_deref());
+            assert_eq!(String::from_utf8(ours).unwrap(), with_serde_json(&row, error.as_deref()));
         }
     }
 }
