@@ -120,19 +120,22 @@ fn get(values: &Values, field: Field) -> &[String] {
 
 /// Per-track rules: text clean-up, duplicates, number pairs, disc folders, dates.
 fn clean(track: &PlanInput<'_>, rules: &Normalize) -> Values {
-    let mut values = Values::new();
-    for spec in FIELDS {
-        let old = get(track.values, spec.field);
-        let mut list: Vec<String> = old
-            .iter()
-            .map(|v| if spec.kind == Kind::Presence { v.clone() } else { normalize::text(v, rules) })
-            .filter(|v| !v.is_empty())
-            .collect();
-        if rules.dedupe {
-            list = normalize::dedupe(list);
-        }
-        values.insert(spec.field, list);
-    }
+    // Built in one go from the table's order (one bulk build, not a search per field).
+    let mut values: Values = FIELDS
+        .iter()
+        .map(|spec| {
+            let old = get(track.values, spec.field);
+            let mut list: Vec<String> = old
+                .iter()
+                .map(|v| if spec.kind == Kind::Presence { v.clone() } else { normalize::text(v, rules) })
+                .filter(|v| !v.is_empty())
+                .collect();
+            if rules.dedupe {
+                list = normalize::dedupe(list);
+            }
+            (spec.field, list)
+        })
+        .collect();
     if rules.number_pairs {
         for (number, total) in [(Field::Track, Field::TrackTotal), (Field::Disc, Field::DiscTotal)] {
             let Some((n, t)) = get(&values, number).first().and_then(|v| normalize::number_pair(v)) else { continue };

@@ -122,6 +122,10 @@ pub fn iso_date(value: &str) -> Option<String> {
 
 /// Removes later duplicates, keeping the first occurrence's position.
 pub fn dedupe(values: Vec<String>) -> Vec<String> {
+    // Most fields hold one value: nothing to compare, nothing to copy.
+    if values.len() < 2 {
+        return values;
+    }
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for v in values {
         if !out.contains(&v) {
