@@ -9,8 +9,6 @@
 use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{Read, Seek};
-
-use crate::window::WindowReader;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Once, mpsc};
@@ -24,6 +22,7 @@ use lofty::tag::{Tag, TagType};
 use crate::error::{FileError, Stage};
 use crate::fields::{Field, FieldSpec, Kind};
 use crate::track::{Tags, Track};
+use crate::window::WindowReader;
 
 /// lofty's default 16 MiB limit rejects files with large cover art even when
 /// cover art is not read; 256 MiB still bounds what a hostile file can ask for.

@@ -11,11 +11,12 @@ pub mod normalize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[cfg(test)]
 use serde_json::{Value, json};
 
 use crate::album::disc_from_folder;
 use crate::classify::Role;
-use crate::fields::{FIELDS, Field, Kind, spec};
+use crate::fields::{FIELDS, Field, Kind};
 use normalize::Normalize;
 
 /// A file's current values of the fields reeltag owns, as raw strings:
@@ -30,16 +31,20 @@ pub struct Change {
     pub new: Vec<String>,
 }
 
+// The serde_json rendering of a change: the reference the hand-written
+// report (`report::plan`) is tested against.
+#[cfg(test)]
 impl Change {
     /// `{"field": "grouping", "old": null, "new": "Original Score"}`, each
     /// value typed as the field's kind.
     pub fn to_json(&self) -> Value {
-        let spec = spec(self.field);
+        let spec = crate::fields::spec(self.field);
         json!({ "field": spec.name, "old": typed(spec.kind, &self.old), "new": typed(spec.kind, &self.new) })
     }
 }
 
 /// A field's values as JSON of its kind; `null` when there are none.
+#[cfg(test)]
 pub fn typed(kind: Kind, values: &[String]) -> Value {
     let Some(first) = values.first() else { return Value::Null };
     match kind {

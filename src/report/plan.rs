@@ -13,7 +13,7 @@ use crate::classify::Role;
 use crate::config::Format;
 use crate::error::FileError;
 use crate::fields::{Kind, spec};
-use crate::plan::{Change, typed};
+use crate::plan::Change;
 use crate::report::jsonl::string;
 
 /// What happened to one file.
@@ -89,7 +89,7 @@ impl<'w> PlanReport<'w> {
                 }
                 for c in row.changes {
                     let kind = spec(c.field).kind;
-                    let (old, new) = (typed(kind, &c.old).to_string(), typed(kind, &c.new).to_string());
+                    let (old, new) = (typed_text(kind, &c.old), typed_text(kind, &c.new));
                     csv.write_record([&*path, &role, row.status.name(), spec(c.field).name, &old, &new, &error])?;
                 }
                 Ok(())
@@ -113,7 +113,13 @@ impl<'w> PlanReport<'w> {
                 }
                 for c in row.changes {
                     let kind = spec(c.field).kind;
-                    writeln!(out, "    {}: {} → {}", spec(c.field).name, typed(kind, &c.old), typed(kind, &c.new))?;
+                    writeln!(
+                        out,
+                        "    {}: {} → {}",
+                        spec(c.field).name,
+                        typed_text(kind, &c.old),
+                        typed_text(kind, &c.new)
+                    )?;
                 }
                 Ok(())
             }
@@ -162,7 +168,8 @@ fn jsonl_record(out: &mut Vec<u8>, row: &PlanRow<'_>, error: Option<&str>) {
     out.extend_from_slice(b"}\n");
 }
 
-/// [`typed`] written straight out as JSON.
+/// A field's values as JSON of its kind (`null` when there are none), as
+/// every format of the plan report shows them.
 fn typed_json(out: &mut Vec<u8>, kind: Kind, values: &[String]) {
     let Some(first) = values.first() else {
         out.extend_from_slice(b"null");
@@ -186,6 +193,13 @@ fn typed_json(out: &mut Vec<u8>, kind: Kind, values: &[String]) {
         Kind::Flag | Kind::Presence => out.extend_from_slice(if first == "1" { b"true" } else { b"false" }),
         Kind::Text => string(out, first),
     }
+}
+
+/// [`typed_json`] as text, for the CSV and table reports.
+fn typed_text(kind: Kind, values: &[String]) -> String {
+    let mut out = Vec::new();
+    typed_json(&mut out, kind, values);
+    String::from_utf8(out).expect("JSON written from strings is UTF-8")
 }
 
 #[cfg(test)]
@@ -235,6 +249,12 @@ mod tests {
             let mut ours = Vec::new();
             jsonl_record(&mut ours, &row, error.as_deref());
             assert_eq!(String::from_utf8(ours).unwrap(), with_serde_json(&row, error.as_deref()));
+        }
+        // The CSV and table reports show values the same way.
+        for c in &changes {
+            let kind = spec(c.field).kind;
+            assert_eq!(typed_text(kind, &c.new), crate::plan::typed(kind, &c.new).to_string());
+            assert_eq!(typed_text(kind, &c.old), crate::plan::typed(kind, &c.old).to_string());
         }
     }
 }
