@@ -174,16 +174,16 @@ fn genre_signals(album: &mut AlbumSignals, tracks: &[&Track]) {
     for (genre, n) in raw {
         *counts.entry(text::words(genre).trim().to_string()).or_default() += n;
     }
-    let top = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
-    let Some((genre, count)) = top.map(|(g, n)| (g.as_str(), *n)) else { return };
-    if count * 2 < tracks.len() {
-        return;
-    }
-    if text::SCORE_GENRES.contains(&genre) {
+    // Every genre most tracks carry counts, not only the commonest: a release
+    // tagged "Soundtrack; Blues" is a soundtrack whichever of the two sorts first.
+    let common = |names: &[&str]| {
+        counts.iter().find(|(genre, n)| **n * 2 >= tracks.len() && names.contains(&genre.as_str())).map(|(g, _)| g)
+    };
+    if let Some(genre) = common(text::SCORE_GENRES) {
         album.says_soundtrack = true;
         album.push(Axis::Soundtrack, "genre", genre, 2.5);
         album.push(Axis::Score, "genre", genre, 1.0);
-    } else if text::SOUNDTRACK_GENRES.contains(&genre) {
+    } else if let Some(genre) = common(text::SOUNDTRACK_GENRES) {
         album.says_soundtrack = true;
         album.push(Axis::Soundtrack, "genre", genre, 2.5);
     }

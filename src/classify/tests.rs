@@ -9,7 +9,7 @@ use crate::track::{Tags, Track};
 struct AlbumCase {
     album: &'static str,
     albumartist: Option<&'static str>,
-    genre: Option<&'static str>,
+    genre: &'static [&'static str],
     releasetype: &'static [&'static str],
     compilation: bool,
     tracks: &'static [(&'static str, &'static str, &'static str)],
@@ -31,7 +31,7 @@ impl AlbumCase {
                     album: Some(self.album.to_string()),
                     albumartist: self.albumartist.map(str::to_owned),
                     composer: if composer.is_empty() { vec![] } else { vec![composer.to_string()] },
-                    genre: self.genre.map(|g| vec![g.to_string()]).unwrap_or_default(),
+                    genre: self.genre.iter().map(|g| g.to_string()).collect(),
                     track: Some(i as u32 + 1),
                     releasetype: self.releasetype.iter().map(|s| s.to_string()).collect(),
                     compilation: self.compilation.then_some(true),
@@ -49,7 +49,7 @@ impl AlbumCase {
 }
 
 const BASE: AlbumCase =
-    AlbumCase { album: "", albumartist: None, genre: None, releasetype: &[], compilation: false, tracks: &[] };
+    AlbumCase { album: "", albumartist: None, genre: &[], releasetype: &[], compilation: false, tracks: &[] };
 
 #[test]
 fn soundtrack_titled_score_is_score() {
@@ -112,7 +112,7 @@ fn a_composers_song_with_lyrics_is_a_song() {
     let case = AlbumCase {
         album: "Harbour Lights (Original Motion Picture Score)",
         albumartist: Some("Ada Marsh"),
-        genre: Some("Film Score"),
+        genre: &["Film Score"],
         releasetype: &["album", "soundtrack"],
         tracks: &[
             ("Ada Marsh", "Main Title", "Ada Marsh"),
@@ -170,7 +170,7 @@ fn classical_with_composer_tags_is_none() {
     let case = AlbumCase {
         album: "Beethoven: Symphonies Nos. 5 & 7",
         albumartist: Some("Berliner Philharmoniker"),
-        genre: Some("Classical"),
+        genre: &["Classical"],
         tracks: &[
             (
                 "Berliner Philharmoniker",
@@ -194,7 +194,7 @@ fn studio_album_by_soundtrack_artist_is_none() {
     let case = AlbumCase {
         album: "Random Access Memories",
         albumartist: Some("Daft Punk"),
-        genre: Some("Electronic"),
+        genre: &["Electronic"],
         tracks: &[
             ("Daft Punk", "Give Life Back to Music", "Daft Punk"),
             ("Daft Punk", "The Game of Love", "Daft Punk"),
@@ -203,6 +203,28 @@ fn studio_album_by_soundtrack_artist_is_none() {
         ..BASE
     };
     assert_eq!(case.roles(&Rules::default()), [Role::None; 3]);
+}
+
+#[test]
+fn a_soundtrack_genre_counts_beside_another_genre() {
+    // Multi-valued genres ("Soundtrack; Blues") are common; which one sorts
+    // first must not decide whether the album says it is a soundtrack.
+    for genre in [&["Soundtrack", "Blues"][..], &["Blues", "Soundtrack"], &["Americana", "Film Score"]] {
+        let case = AlbumCase {
+            album: "Paris, Texas",
+            albumartist: Some("Ry Cooder"),
+            genre,
+            tracks: &[
+                ("Ry Cooder", "Paris, Texas", ""),
+                ("Ry Cooder", "Brothers", ""),
+                ("Ry Cooder", "Nothing Out There", ""),
+            ],
+            ..BASE
+        };
+        assert_eq!(case.roles(&Rules::default()), [Role::Score; 3], "{genre:?}");
+        let alone = AlbumCase { genre: &["Blues"], ..case };
+        assert_eq!(alone.roles(&Rules::default()), [Role::None; 3]);
+    }
 }
 
 #[test]
