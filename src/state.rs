@@ -32,7 +32,7 @@ use crate::track::{Tags, Track};
 /// "RLTG" in the SQLite header: tells reeltag's store from any other SQLite file.
 const APPLICATION_ID: i32 = 0x524c_5447;
 /// Bumped whenever the rows' shape or meaning changes; an older store is rebuilt.
-const SCHEMA_VERSION: i32 = 3;
+const SCHEMA_VERSION: i32 = 4;
 
 /// The tables: chunk paths, stored once each, and one table of rows per
 /// [`Table`], clustered by chunk (WITHOUT ROWID): a chunk's rows are one

@@ -47,7 +47,7 @@ pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
         Err(e) => return Err(err(&e)),
     };
     let values: Values = FIELDS.iter().map(|s| (s.field, native.get(s.field))).collect();
-    let untagged = values.values().all(Vec::is_empty);
+    let untagged = values.is_empty();
     if untagged
         && matches!(native.format(), "mp3" | "aac")
         && !crate::read::is_real_stream(path, lofty::file::FileType::Mpeg)?
@@ -66,8 +66,8 @@ pub(crate) fn read_values(path: &Path) -> Result<Option<Read>, FileError> {
 
 /// The track model from raw values, for classification.
 pub(crate) fn tags_of(values: &Values) -> Tags {
-    let first = |f: Field| values.get(&f).and_then(|v| v.first()).cloned();
-    let list = |f: Field| values.get(&f).cloned().unwrap_or_default();
+    let first = |f: Field| values.get(f).first().cloned();
+    let list = |f: Field| values.get(f).to_vec();
     let number = |f: Field| first(f).as_deref().and_then(parse_number);
     Tags {
         title: first(Field::Title),
@@ -247,7 +247,7 @@ fn undo_one(
     let err = |m: String, hint: &'static str| FileError::with_message(path, Stage::Undo, m, Some(hint));
     let read = crate::read::guarded(path, || read_values(path))?
         .ok_or_else(|| err("no longer an audio file".into(), "nothing to restore"))?;
-    let current = |c: &Change| read.values.get(&c.field).cloned().unwrap_or_default();
+    let current = |c: &Change| read.values.get(c.field).to_vec();
     if back.iter().all(|c| current(c) == c.new) {
         return Ok(false);
     }

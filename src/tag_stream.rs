@@ -7,7 +7,7 @@
 //! run, after its batch is committed otherwise. Memory holds the chunks in
 //! flight and the rows waiting for their batch, not the library.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +16,6 @@ use crate::batch::{BatchWriter, WriteJob};
 use crate::chunk::{Chunk, Part, Parts, chunks, rel_of};
 use crate::classify::Role;
 use crate::error::{FileError, Stage};
-use crate::fields::FIELDS;
 use crate::journal::{Journal, Stamp};
 use crate::plan::{Change, PlanInput, PlanOptions, Values, plan_album};
 use crate::read::{PARSE_TIME_LIMIT, abandoned, guarded_as};
@@ -361,16 +360,15 @@ fn written_row(file: &PlannedFile, rules: i64) -> Option<(PathBuf, state::Row)> 
     ))
 }
 
-/// A `tag` read as stored (postcard): the format and the non-empty values.
+/// A `tag` read as stored (postcard): the format and the values.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct StoredValues {
-    format: String,
-    values: BTreeMap<crate::fields::Field, Vec<String>>,
+struct StoredValues<'a> {
+    format: &'a str,
+    values: std::borrow::Cow<'a, Values>,
 }
 
 fn encode_values(format: &str, values: &Values) -> Vec<u8> {
-    let values = values.iter().filter(|(_, v)| !v.is_empty()).map(|(f, v)| (*f, v.clone())).collect();
-    postcard::to_stdvec(&StoredValues { format: format.to_string(), values }).expect("values encode")
+    postcard::to_stdvec(&StoredValues { format, values: std::borrow::Cow::Borrowed(values) }).expect("values encode")
 }
 
 /// What the store gave back for one file.
@@ -380,11 +378,9 @@ struct Stored {
 }
 
 fn restore(path: &Path, row: &state::Row, key: Key, rules: i64) -> Option<Stored> {
-    let StoredValues { format, mut values } = postcard::from_bytes(&row.record).ok()?;
-    for spec in FIELDS {
-        values.entry(spec.field).or_default();
-    }
-    let format = state::intern_format(&format);
+    let StoredValues { format, values } = postcard::from_bytes(&row.record).ok()?;
+    let values = values.into_owned();
+    let format = state::intern_format(format);
     let track =
         Track { path: path.to_path_buf(), format, tag_types: Vec::new(), id3v2_version: None, tags: tags_of(&values) };
     let role = (row.rules == Some(rules))

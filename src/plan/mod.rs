@@ -7,6 +7,7 @@
 //! support: values come from the file itself, its album or its folder.
 
 pub mod normalize;
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,10 +19,7 @@ use crate::album::disc_from_folder;
 use crate::classify::Role;
 use crate::fields::{FIELDS, Field, Kind};
 use normalize::Normalize;
-
-/// A file's current values of the fields reeltag owns, as raw strings:
-/// numbers in decimal, flags "1"/"0", lists as several values.
-pub type Values = BTreeMap<Field, Vec<String>>;
+pub use values::Values;
 
 /// One field's change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +101,7 @@ pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Ch
     let compilation = is_song_compilation(tracks, &new);
     if compilation && rules.compilations {
         for values in &mut new {
-            values.entry(Field::AlbumArtist).or_default();
-            if values[&Field::AlbumArtist].is_empty() {
+            if values.get(Field::AlbumArtist).is_empty() {
                 values.insert(Field::AlbumArtist, vec!["Various Artists".into()]);
             }
             values.insert(Field::Compilation, vec!["1".into()]);
@@ -120,7 +117,7 @@ pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Ch
 }
 
 fn get(values: &Values, field: Field) -> &[String] {
-    values.get(&field).map(Vec::as_slice).unwrap_or(&[])
+    values.get(field)
 }
 
 /// Per-track rules: text clean-up, duplicates, number pairs, disc folders, dates.
@@ -216,7 +213,7 @@ fn is_song_compilation(tracks: &[PlanInput<'_>], values: &[Values]) -> bool {
 }
 
 fn add_releasetypes(values: &mut Values, compilation: bool) {
-    let types = values.entry(Field::ReleaseType).or_default();
+    let types = values.get_mut(Field::ReleaseType);
     let has = |types: &[String], kind: &str| types.iter().any(|t| t.eq_ignore_ascii_case(kind));
     if !has(types, "soundtrack") {
         types.push("soundtrack".into());
@@ -240,8 +237,8 @@ fn set_role_fields(values: &mut Values, role: Role, options: &PlanOptions) {
             Some(g) => values.insert(Field::Grouping, vec![g]),
             // Role none: remove only a grouping an earlier run wrote.
             None if grouping_is_ours => values.insert(Field::Grouping, Vec::new()),
-            None => None,
-        };
+            None => {}
+        }
     }
     values.insert(Field::SoundtrackRole, wanted_role.map(|r| vec![r.to_string()]).unwrap_or_default());
 }

@@ -34,9 +34,10 @@ fn change(changes: &[Change], field: Field) -> Option<&Change> {
 
 fn track(n: u32, role: Role, extra: &[(Field, &[&str])]) -> (PathBuf, Values, Role) {
     let number = n.to_string();
-    let mut v = values(&[(Field::Title, &["Cue"]), (Field::Track, &[number.as_str()])]);
-    v.extend(values(extra));
-    (PathBuf::from(format!("/m/Album/{n:02}.flac")), v, role)
+    let number = [number.as_str()];
+    let mut pairs: Vec<(Field, &[&str])> = vec![(Field::Title, &["Cue"]), (Field::Track, &number)];
+    pairs.extend_from_slice(extra);
+    (PathBuf::from(format!("/m/Album/{n:02}.flac")), values(&pairs), role)
 }
 
 #[test]
