@@ -216,9 +216,11 @@ pub fn drive(
             }
         }
         if let Some(writer) = writer.as_deref_mut() {
-            for (chunk, row) in &store_rows {
+            // Rows come in path order: one update per chunk, not one per file.
+            for group in store_rows.chunk_by(|a, b| a.0 == b.0) {
+                let rows: Vec<state::Row> = group.iter().map(|(_, row)| row.clone()).collect();
                 if store_error.is_none()
-                    && let Err(e) = writer.put_chunk(state::Table::Tag, chunk, std::slice::from_ref(row), Some(&[]))
+                    && let Err(e) = writer.put_chunk(state::Table::Tag, &group[0].0, &rows, Some(&[]))
                 {
                     store_error = Some(e);
                 }
