@@ -9,6 +9,7 @@
 pub mod normalize;
 mod values;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -88,7 +89,7 @@ const NEARLY_ALL: f64 = 0.8;
 /// track's in field-table order.
 pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Change>> {
     let rules = &options.normalize;
-    let mut new: Vec<Values> = tracks.iter().map(|t| clean(t, rules)).collect();
+    let mut new: Vec<Planned<'_>> = tracks.iter().map(|t| clean(t, rules)).collect();
     if rules.album_consistency {
         for field in [Field::AlbumArtist, Field::Album, Field::Date, Field::DiscTotal] {
             make_consistent(&mut new, field);
@@ -116,28 +117,70 @@ pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Ch
     tracks.iter().zip(new).map(|(track, new)| diff(track.values, &new)).collect()
 }
 
-fn get(values: &Values, field: Field) -> &[String] {
-    values.get(field)
+/// A track's planned values: each field borrowed from the file's own values
+/// until a rule changes it. Nearly every value is already clean, and copying
+/// them all was most of what planning cost.
+#[derive(Debug, Clone)]
+struct Planned<'a>([Cow<'a, [String]>; FIELDS.len()]);
+
+impl Planned<'_> {
+    fn get(&self, field: Field) -> &[String] {
+        &self.0[field as usize]
+    }
+
+    fn get_mut(&mut self, field: Field) -> &mut Vec<String> {
+        self.0[field as usize].to_mut()
+    }
+
+    fn insert(&mut self, field: Field, values: Vec<String>) {
+        self.0[field as usize] = Cow::Owned(values);
+    }
+}
+
+/// The field's values in either form.
+trait FieldValues {
+    fn field(&self, field: Field) -> &[String];
+}
+
+impl FieldValues for Values {
+    fn field(&self, field: Field) -> &[String] {
+        self.get(field)
+    }
+}
+
+impl FieldValues for Planned<'_> {
+    fn field(&self, field: Field) -> &[String] {
+        self.get(field)
+    }
+}
+
+fn get(values: &impl FieldValues, field: Field) -> &[String] {
+    values.field(field)
+}
+
+/// The text rules and the duplicate rule on one field's values; borrowed
+/// when they change nothing.
+fn clean_list<'a>(old: &'a [String], kind: Kind, rules: &Normalize) -> Cow<'a, [String]> {
+    let untouched = |v: &String| kind == Kind::Presence || (!v.is_empty() && normalize::is_clean_ascii(v));
+    let distinct = || !rules.dedupe || old.iter().enumerate().all(|(i, v)| !old[..i].contains(v));
+    if old.iter().all(untouched) && distinct() {
+        return Cow::Borrowed(old);
+    }
+    let mut list: Vec<String> = old
+        .iter()
+        .map(|v| if kind == Kind::Presence { v.clone() } else { normalize::text(v, rules) })
+        .filter(|v| !v.is_empty())
+        .collect();
+    if rules.dedupe {
+        list = normalize::dedupe(list);
+    }
+    Cow::Owned(list)
 }
 
 /// Per-track rules: text clean-up, duplicates, number pairs, disc folders, dates.
-fn clean(track: &PlanInput<'_>, rules: &Normalize) -> Values {
-    // Built in one go from the table's order (one bulk build, not a search per field).
-    let mut values: Values = FIELDS
-        .iter()
-        .map(|spec| {
-            let old = get(track.values, spec.field);
-            let mut list: Vec<String> = old
-                .iter()
-                .map(|v| if spec.kind == Kind::Presence { v.clone() } else { normalize::text(v, rules) })
-                .filter(|v| !v.is_empty())
-                .collect();
-            if rules.dedupe {
-                list = normalize::dedupe(list);
-            }
-            (spec.field, list)
-        })
-        .collect();
+fn clean<'a>(track: &PlanInput<'a>, rules: &Normalize) -> Planned<'a> {
+    let old = track.values;
+    let mut values = Planned(std::array::from_fn(|i| clean_list(old.get(FIELDS[i].field), FIELDS[i].kind, rules)));
     if rules.number_pairs {
         for (number, total) in [(Field::Track, Field::TrackTotal), (Field::Disc, Field::DiscTotal)] {
             let Some((n, t)) = get(&values, number).first().and_then(|v| normalize::number_pair(v)) else { continue };
@@ -166,7 +209,7 @@ fn clean(track: &PlanInput<'_>, rules: &Normalize) -> Values {
     values
 }
 
-fn make_consistent(tracks: &mut [Values], field: Field) {
+fn make_consistent(tracks: &mut [Planned<'_>], field: Field) {
     let mut counts: BTreeMap<&[String], usize> = BTreeMap::new();
     for values in tracks.iter() {
         let v = get(values, field);
@@ -186,7 +229,7 @@ fn make_consistent(tracks: &mut [Values], field: Field) {
 }
 
 /// The composer most score tracks of the album name goes to score tracks with none.
-fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Values]) {
+fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Planned<'_>]) {
     let score: Vec<usize> = (0..tracks.len()).filter(|&i| tracks[i].role == Role::Score).collect();
     let mut counts: BTreeMap<Vec<String>, usize> = BTreeMap::new();
     for &i in &score {
@@ -207,23 +250,24 @@ fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Values]) {
 }
 
 /// Every track a song, by at least three different artists.
-fn is_song_compilation(tracks: &[PlanInput<'_>], values: &[Values]) -> bool {
+fn is_song_compilation(tracks: &[PlanInput<'_>], values: &[Planned<'_>]) -> bool {
     let artists: std::collections::BTreeSet<&[String]> = values.iter().map(|v| get(v, Field::Artist)).collect();
     tracks.len() >= 3 && tracks.iter().all(|t| t.role == Role::Song) && artists.len() >= 3
 }
 
-fn add_releasetypes(values: &mut Values, compilation: bool) {
-    let types = values.get_mut(Field::ReleaseType);
+fn add_releasetypes(values: &mut Planned<'_>, compilation: bool) {
     let has = |types: &[String], kind: &str| types.iter().any(|t| t.eq_ignore_ascii_case(kind));
-    if !has(types, "soundtrack") {
-        types.push("soundtrack".into());
+    let types = values.get(Field::ReleaseType);
+    let (soundtrack, compilation) = (!has(types, "soundtrack"), compilation && !has(types, "compilation"));
+    if soundtrack {
+        values.get_mut(Field::ReleaseType).push("soundtrack".into());
     }
-    if compilation && !has(types, "compilation") {
-        types.push("compilation".into());
+    if compilation {
+        values.get_mut(Field::ReleaseType).push("compilation".into());
     }
 }
 
-fn set_role_fields(values: &mut Values, role: Role, options: &PlanOptions) {
+fn set_role_fields(values: &mut Planned<'_>, role: Role, options: &PlanOptions) {
     let ours = [options.score_grouping.as_str(), options.song_grouping.as_str()];
     let grouping = get(values, Field::Grouping).first().cloned();
     let grouping_is_ours = grouping.as_deref().is_none_or(|g| ours.contains(&g));
@@ -243,7 +287,7 @@ fn set_role_fields(values: &mut Values, role: Role, options: &PlanOptions) {
     values.insert(Field::SoundtrackRole, wanted_role.map(|r| vec![r.to_string()]).unwrap_or_default());
 }
 
-fn diff(old: &Values, new: &Values) -> Vec<Change> {
+fn diff(old: &Values, new: &Planned<'_>) -> Vec<Change> {
     FIELDS
         .iter()
         .filter(|spec| spec.kind != Kind::Presence)

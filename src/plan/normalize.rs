@@ -50,11 +50,7 @@ impl Default for Normalize {
 /// Applies the text rules (control characters, NFC, whitespace) to one value.
 pub fn text(value: &str, rules: &Normalize) -> String {
     // Nearly every tag value is already clean; checking is far cheaper than rebuilding.
-    let clean_ascii = value.bytes().all(|b| (0x21..0x7f).contains(&b) || b == b' ')
-        && !value.starts_with(' ')
-        && !value.ends_with(' ')
-        && !value.contains("  ");
-    if clean_ascii {
+    if is_clean_ascii(value) {
         return value.to_string();
     }
     // Tabs and newlines are whitespace, not junk: they become spaces.
@@ -71,6 +67,15 @@ pub fn text(value: &str, rules: &Normalize) -> String {
         out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     }
     out
+}
+
+/// Whether `text` leaves the value as it is under any rules: printable
+/// ASCII, single spaces, nothing to trim.
+pub fn is_clean_ascii(value: &str) -> bool {
+    value.bytes().all(|b| (0x21..0x7f).contains(&b) || b == b' ')
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.contains("  ")
 }
 
 /// Splits "03/14" into (3, Some(14)); "3" into (3, None). `None` when not a number.
