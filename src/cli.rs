@@ -148,7 +148,8 @@ pub struct WalkArgs {
     /// Descend at most this many folder levels below each path.
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
-    /// Number of reader threads (default: one per core).
+    /// Number of reader threads, and of writer threads for `tag` (default: two readers per
+    /// core, so reads waiting on the disk overlap, and one writer per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }

