@@ -139,12 +139,7 @@ fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
     if tally.store_failed
         && let Some(cache) = cache.take()
     {
-        match cache.store.quarantine() {
-            Ok(aside) => {
-                eprintln!("reeltag: moved the state file aside to {}; the next run builds a new one", aside.display())
-            }
-            Err(e) => eprintln!("reeltag: cannot move the damaged state file aside: {e}; delete it or give --no-state"),
-        }
+        quarantine(cache);
     }
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
@@ -173,9 +168,10 @@ fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
 /// for; an unusable one is moved aside and rebuilt, with a warning.
 pub(crate) fn quarantine(cache: stream::Cache) {
     match cache.store.quarantine() {
-        Ok(aside) => {
+        Ok(Some(aside)) => {
             eprintln!("reeltag: moved the state file aside to {}; the next run builds a new one", aside.display())
         }
+        Ok(None) => eprintln!("reeltag: the new state file was not kept; the next run builds it again"),
         Err(e) => eprintln!("reeltag: cannot move the damaged state file aside: {e}; delete it or give --no-state"),
     }
 }

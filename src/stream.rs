@@ -494,5 +494,5 @@ pub(crate) fn finish_store(
             writer.prune(root, &seen)?;
         }
     }
-    writer.commit()
+    writer.finish()
 }

@@ -309,6 +309,18 @@ pub struct Writer {
     conn: Connection,
     in_transaction: bool,
     pending: usize,
+    /// A new store being built beside its final path (see [`Writer::finish`]).
+    building: Option<Building>,
+}
+
+/// A new store is built as `PATH.building` without SQLite's write-ahead log
+/// and renamed to `PATH` once complete: a first run writes every row once
+/// instead of twice (log, then checkpoint), and a run killed halfway leaves
+/// no store at all rather than a half-written one. (A first scan of 20,000
+/// files: 0.37 s against 0.31 s.)
+struct Building {
+    from: PathBuf,
+    to: PathBuf,
 }
 
 /// Rows written per transaction: bounds the WAL and what a kill loses.
@@ -348,35 +360,47 @@ impl Store {
             Err(fs::TryLockError::Error(e)) => return Err(fatal("cannot lock it", &e)),
         }
         let mut warning = None;
-        let writer = match open_checked(path) {
-            Ok(conn) => conn,
+        // What a run killed while building a store left (we hold the lock: no run is building now).
+        let build_path = building_path(path);
+        let _ = remove_store(&build_path);
+        let exists = fs::symlink_metadata(path).is_ok();
+        let existing = match exists.then(|| open_checked(path, Journal::Wal)) {
+            None => None,
+            Some(Ok(conn)) => Some(conn),
             // An older reeltag's cache: nothing in it is worth keeping.
-            Err(problem) if problem.starts_with(OUTDATED) => {
+            Some(Err(problem)) if problem.starts_with(OUTDATED) => {
                 remove_store(path).map_err(|e| fatal("cannot remove the outdated file", &e))?;
                 warning = Some(format!(
                     "the state file {} {problem}; started a new one (this run reads every file)",
                     path.display()
                 ));
-                open_checked(path).map_err(|e| fatal("cannot create it", &e))?
+                None
             }
-            Err(problem) => {
+            Some(Err(problem)) => {
                 let aside = move_aside(path).map_err(|e| fatal("cannot move the unusable file aside", &e))?;
                 warning = Some(format!(
                     "the state file {} {problem}; moved it to {} and started a new one (this run reads every file)",
                     path.display(),
                     aside.display()
                 ));
-                open_checked(path).map_err(|e| fatal("cannot create it", &e))?
+                None
+            }
+        };
+        let (conn, building) = match existing {
+            Some(conn) => (conn, None),
+            None => {
+                let conn = open_checked(&build_path, Journal::Off).map_err(|e| fatal("cannot create it", &e))?;
+                (conn, Some(Building { from: build_path, to: path.to_path_buf() }))
             }
         };
         let store = Store {
             path: path.to_path_buf(),
             readers: Arc::new(Readers {
-                path: path.to_path_buf(),
+                path: building.as_ref().map_or(path, |b| &b.from).to_path_buf(),
                 pool: Mutex::new(Vec::new()),
                 ids: Mutex::new(None),
             }),
-            writer: Writer { conn: writer, in_transaction: false, pending: 0 },
+            writer: Writer { conn, in_transaction: false, pending: 0, building },
             _lock: lock,
         };
         Ok((store, warning))
@@ -385,12 +409,14 @@ impl Store {
 
 impl Store {
     /// Moves a store that failed mid-run aside, so the next run builds a new
-    /// one instead of tripping over it again. Returns where it went.
-    pub fn quarantine(self) -> std::io::Result<PathBuf> {
+    /// one instead of tripping over it again. Returns where it went;
+    /// `None` when the store was new: it is then dropped, not kept.
+    pub fn quarantine(self) -> std::io::Result<Option<PathBuf>> {
         let path = self.path.clone();
+        let new = self.writer.building.is_some();
         drop(self.readers);
         drop(self.writer);
-        move_aside(&path)
+        if new { Ok(None) } else { move_aside(&path).map(Some) }
     }
 }
 
@@ -508,6 +534,30 @@ impl Writer {
         Ok(stale.len())
     }
 
+    /// Commits the run's updates and, for a new store, puts it in place:
+    /// its data reaches the disk, then it is renamed to its path.
+    pub fn finish(&mut self) -> rusqlite::Result<()> {
+        self.commit()?;
+        if let Some(building) = self.building.take() {
+            let publish = || -> std::io::Result<()> {
+                File::open(&building.from)?.sync_all()?;
+                fs::rename(&building.from, &building.to)?;
+                match building.to.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    Some(dir) => crate::journal::sync_dir(dir),
+                    None => Ok(()),
+                }
+            };
+            publish().map_err(|e| {
+                let _ = remove_store(&building.from);
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+                    Some(format!("cannot put the new state file in place: {e}")),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     /// Makes every update so far durable.
     pub fn commit(&mut self) -> rusqlite::Result<()> {
         if self.in_transaction {
@@ -558,12 +608,34 @@ fn range_of(root: &Path) -> (&[u8], Vec<u8>, Vec<u8>) {
 
 impl Drop for Writer {
     fn drop(&mut self) {
+        // A new store its run did not finish is not worth keeping: the next
+        // run builds it again.
+        if let Some(building) = self.building.take() {
+            let _ = remove_store(&building.from);
+            return;
+        }
         // An update its run did not commit is dropped with the transaction: the
         // store stays as the last commit left it.
         if !self.in_transaction {
             let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
         }
     }
+}
+
+/// Where a new store is built: `PATH.building`.
+fn building_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".building");
+    PathBuf::from(name)
+}
+
+/// How a connection journals its writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    /// The store in place: write-ahead log, so workers read while the main thread writes.
+    Wal,
+    /// A store being built, not yet anyone's to read: no journal at all.
+    Off,
 }
 
 fn lock_path(path: &Path) -> PathBuf {
@@ -574,7 +646,7 @@ fn lock_path(path: &Path) -> PathBuf {
 
 /// Opens the store and checks it is one of ours, creating it when new.
 /// The error says what is wrong with the file.
-fn open_checked(path: &Path) -> Result<Connection, String> {
+fn open_checked(path: &Path, journal: Journal) -> Result<Connection, String> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -588,8 +660,9 @@ fn open_checked(path: &Path) -> Result<Connection, String> {
     };
     match header(&conn).map_err(|e| format!("is not a SQLite database ({e})"))? {
         (0, 0, 0) => {
+            let mode = if journal == Journal::Wal { "WAL" } else { "OFF" };
             conn.execute_batch(&format!(
-                "PRAGMA journal_mode = WAL;
+                "PRAGMA journal_mode = {mode};
                  BEGIN;
                  {}
                  PRAGMA application_id = {APPLICATION_ID};
@@ -612,11 +685,14 @@ fn open_checked(path: &Path) -> Result<Connection, String> {
     // Checkpoints (copying the WAL into the file, with two fsyncs) every 64 MiB of
     // changes rather than SQLite's 4 MiB: a first run over 20,000 files writes
     // about 13 MiB, and three checkpoints were a third of what the store cost it.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
-         PRAGMA wal_autocheckpoint = 16384;",
-    )
-    .map_err(|e| format!("cannot be set up ({e})"))?;
+    let setup = match journal {
+        Journal::Wal => {
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
+             PRAGMA wal_autocheckpoint = 16384;"
+        }
+        Journal::Off => "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
+    };
+    conn.execute_batch(setup).map_err(|e| format!("cannot be set up ({e})"))?;
     Ok(conn)
 }
 

@@ -351,3 +351,45 @@ fn a_removed_folder_is_forgotten() {
     let after = stored_chunks(&state);
     assert_eq!(after, before - 1, "the removed album's rows are dropped");
 }
+
+#[test]
+fn a_new_store_appears_whole_and_a_leftover_build_is_cleared() {
+    let (_dir, root, state) = library_copy();
+    let mut building = state.as_os_str().to_owned();
+    building.push(".building");
+    fs::create_dir_all(state.parent().unwrap()).unwrap();
+    fs::write(&building, b"what a killed run left").unwrap();
+    let first = scan_with_state(&root, &state, &[]);
+    first.assert_code(0);
+    assert!(state.is_file(), "the store is in place");
+    assert!(!Path::new(&building).exists(), "the leftover build is gone");
+    let second = scan_with_state(&root, &state, &[]);
+    assert_eq!(unchanged(&second), second.records().len(), "{second}");
+}
+
+#[test]
+fn a_first_run_killed_at_any_moment_leaves_no_store_or_a_whole_one() {
+    let (_dir, root, state) = library_copy();
+    let fresh = scan_jsonl(&root, &["--no-state"]);
+    for delay_ms in [0, 2, 5, 10, 20, 40] {
+        let _ = fs::remove_file(&state);
+        let mut child = reeltag()
+            .args(["scan", "--format", "jsonl", "-q", "--state"])
+            .arg(&state)
+            .arg(&root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start reeltag");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let existed = state.exists();
+        let after = scan_with_state(&root, &state, &[]);
+        after.assert_code(0);
+        assert_eq!(after.stdout, fresh.stdout, "killed after {delay_ms} ms: the next run reports what the files hold");
+        if !existed {
+            assert_eq!(unchanged(&after), 0, "no store: every file is read");
+        }
+    }
+}
