@@ -95,6 +95,11 @@ impl StoredRows {
 }
 
 impl CacheView {
+    /// Whether most files will come from the store rather than from a read.
+    pub(crate) fn serves_most(&self) -> bool {
+        self.trust && !self.empty
+    }
+
     /// The chunk's stored rows in `table`, by path below the chunk folder;
     /// none when the store is not trusted or has failed.
     pub(crate) fn stored(&self, table: state::Table, chunk: &Chunk) -> StoredChunk {
@@ -391,6 +396,7 @@ pub fn scan(
         limit: PARSE_TIME_LIMIT,
     });
     let work_on = Arc::clone(&shared);
+    let threads = if shared.view.as_ref().is_some_and(CacheView::serves_most) { threads } else { input.read_threads };
     // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
     let started = Supervisor::start(
         "reeltag-read",

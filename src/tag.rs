@@ -120,6 +120,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
         rules: &config.rules,
         plan: &config.rules.plan,
         threads: config.input.threads,
+        read_threads: config.input.read_threads,
         progress: config.progress,
         writing: journal.as_ref().zip(write_pool.as_ref()).map(|(j, pool)| (&config.apply, j, pool)),
     };

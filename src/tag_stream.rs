@@ -72,8 +72,10 @@ pub struct Drive<'a> {
     pub walk: &'a crate::walk::WalkOptions,
     pub rules: &'a Rules,
     pub plan: &'a PlanOptions,
-    /// Reading workers.
+    /// Reading workers when most files come from the store.
     pub threads: usize,
+    /// Readers when most files are read (see [`crate::config::Input::read_threads`]).
+    pub read_threads: usize,
     pub progress: bool,
     /// `None` for a dry run. The writer gets its own pool: the readers block
     /// when the printer is behind, and the printer waits for the writer, so a
@@ -133,10 +135,11 @@ pub fn drive(
         view,
     });
     let work_on = Arc::clone(&shared);
+    let threads = if shared.view.as_ref().is_some_and(CacheView::serves_most) { job.threads } else { job.read_threads };
     let started = Supervisor::start(
         "reeltag-read",
         shared.parts.list.len(),
-        job.threads,
+        threads,
         PARSE_TIME_LIMIT,
         4,
         Box::new(move |part, watch| tag_part(&work_on, part, watch)),
