@@ -149,7 +149,8 @@ pub struct WalkArgs {
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
     /// Number of reader threads, and of writer threads for `tag` (default: two readers per
-    /// core, so reads waiting on the disk overlap, and one writer per core).
+    /// core when most files must be read, so reads waiting on the disk overlap; one per
+    /// core when the state file serves most files; one writer per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }
