@@ -137,27 +137,6 @@ impl Planned<'_> {
     }
 }
 
-/// The field's values in either form.
-trait FieldValues {
-    fn field(&self, field: Field) -> &[String];
-}
-
-impl FieldValues for Values {
-    fn field(&self, field: Field) -> &[String] {
-        self.get(field)
-    }
-}
-
-impl FieldValues for Planned<'_> {
-    fn field(&self, field: Field) -> &[String] {
-        self.get(field)
-    }
-}
-
-fn get(values: &impl FieldValues, field: Field) -> &[String] {
-    values.field(field)
-}
-
 /// The text rules and the duplicate rule on one field's values; borrowed
 /// when they change nothing.
 fn clean_list<'a>(old: &'a [String], kind: Kind, rules: &Normalize) -> Cow<'a, [String]> {
@@ -183,26 +162,26 @@ fn clean<'a>(track: &PlanInput<'a>, rules: &Normalize) -> Planned<'a> {
     let mut values = Planned(std::array::from_fn(|i| clean_list(old.get(FIELDS[i].field), FIELDS[i].kind, rules)));
     if rules.number_pairs {
         for (number, total) in [(Field::Track, Field::TrackTotal), (Field::Disc, Field::DiscTotal)] {
-            let Some((n, t)) = get(&values, number).first().and_then(|v| normalize::number_pair(v)) else { continue };
+            let Some((n, t)) = values.get(number).first().and_then(|v| normalize::number_pair(v)) else { continue };
             values.insert(number, vec![n.to_string()]);
-            if let (Some(t), true) = (t, get(&values, total).is_empty()) {
+            if let (Some(t), true) = (t, values.get(total).is_empty()) {
                 values.insert(total, vec![t.to_string()]);
             }
         }
         for total in [Field::TrackTotal, Field::DiscTotal] {
-            if let Some((t, None)) = get(&values, total).first().and_then(|v| normalize::number_pair(v)) {
+            if let Some((t, None)) = values.get(total).first().and_then(|v| normalize::number_pair(v)) {
                 values.insert(total, vec![t.to_string()]);
             }
         }
     }
-    if rules.disc_from_folder && get(&values, Field::Disc).is_empty() {
+    if rules.disc_from_folder && values.get(Field::Disc).is_empty() {
         let folder = track.path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
         if let Some(disc) = folder.and_then(disc_from_folder) {
             values.insert(Field::Disc, vec![disc.to_string()]);
         }
     }
     if rules.dates
-        && let Some(iso) = get(&values, Field::Date).first().and_then(|d| normalize::iso_date(d))
+        && let Some(iso) = values.get(Field::Date).first().and_then(|d| normalize::iso_date(d))
     {
         values.insert(Field::Date, vec![iso]);
     }
@@ -212,7 +191,7 @@ fn clean<'a>(track: &PlanInput<'a>, rules: &Normalize) -> Planned<'a> {
 fn make_consistent(tracks: &mut [Planned<'_>], field: Field) {
     let mut counts: BTreeMap<&[String], usize> = BTreeMap::new();
     for values in tracks.iter() {
-        let v = get(values, field);
+        let v = values.get(field);
         if !v.is_empty() {
             *counts.entry(v).or_default() += 1;
         }
@@ -233,7 +212,7 @@ fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Planned<'_>]) {
     let score: Vec<usize> = (0..tracks.len()).filter(|&i| tracks[i].role == Role::Score).collect();
     let mut counts: BTreeMap<Vec<String>, usize> = BTreeMap::new();
     for &i in &score {
-        let c = get(&new[i], Field::Composer);
+        let c = new[i].get(Field::Composer);
         if !c.is_empty() {
             *counts.entry(c.to_vec()).or_default() += 1;
         }
@@ -243,7 +222,7 @@ fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Planned<'_>]) {
         return;
     }
     for &i in &score {
-        if get(&new[i], Field::Composer).is_empty() {
+        if new[i].get(Field::Composer).is_empty() {
             new[i].insert(Field::Composer, composer.clone());
         }
     }
@@ -251,7 +230,7 @@ fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Planned<'_>]) {
 
 /// Every track a song, by at least three different artists.
 fn is_song_compilation(tracks: &[PlanInput<'_>], values: &[Planned<'_>]) -> bool {
-    let artists: std::collections::BTreeSet<&[String]> = values.iter().map(|v| get(v, Field::Artist)).collect();
+    let artists: std::collections::BTreeSet<&[String]> = values.iter().map(|v| v.get(Field::Artist)).collect();
     tracks.len() >= 3 && tracks.iter().all(|t| t.role == Role::Song) && artists.len() >= 3
 }
 
@@ -269,7 +248,7 @@ fn add_releasetypes(values: &mut Planned<'_>, compilation: bool) {
 
 fn set_role_fields(values: &mut Planned<'_>, role: Role, options: &PlanOptions) {
     let ours = [options.score_grouping.as_str(), options.song_grouping.as_str()];
-    let grouping = get(values, Field::Grouping).first().cloned();
+    let grouping = values.get(Field::Grouping).first().cloned();
     let grouping_is_ours = grouping.as_deref().is_none_or(|g| ours.contains(&g));
     let (wanted_grouping, wanted_role) = match role {
         Role::Score => (Some(options.score_grouping.clone()), Some("score")),
@@ -292,7 +271,7 @@ fn diff(old: &Values, new: &Planned<'_>) -> Vec<Change> {
         .iter()
         .filter(|spec| spec.kind != Kind::Presence)
         .filter_map(|spec| {
-            let (o, n) = (get(old, spec.field), get(new, spec.field));
+            let (o, n) = (old.get(spec.field), new.get(spec.field));
             (o != n).then(|| Change { field: spec.field, old: o.to_vec(), new: n.to_vec() })
         })
         .collect()
