@@ -50,12 +50,11 @@ pub enum Format {
 pub struct Input {
     pub roots: Vec<PathBuf>,
     pub walk: WalkOptions,
-    /// Reader threads when most files come from the state file (one per core).
+    /// Reader threads when most files come from the state file, and `tag`'s
+    /// writer threads (one per core).
     pub threads: usize,
     /// Reader threads when most files are read: no state file, a new one, or `--no-cache`.
     pub read_threads: usize,
-    /// Threads that write tagged copies (`tag`).
-    pub write_threads: usize,
 }
 
 /// Whether and how a run uses the state file.
@@ -256,7 +255,6 @@ fn input(walk: WalkArgs) -> Result<Input, FatalError> {
         walk: WalkOptions { follow_links: walk.follow_links, hidden: walk.hidden, max_depth: walk.max_depth },
         threads,
         read_threads,
-        write_threads: threads,
     })
 }
 

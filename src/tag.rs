@@ -113,7 +113,7 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     };
     let mut cache = crate::open_cache(&config.state, &config.rules, config.quiet)?;
     let mut report = PlanReport::new(config.format, Box::new(io::BufWriter::new(io::stdout().lock())));
-    let write_pool = if config.dry_run { None } else { Some(crate::thread_pool(config.input.write_threads)?) };
+    let write_pool = if config.dry_run { None } else { Some(crate::thread_pool(config.input.threads)?) };
     let job = crate::tag_stream::Drive {
         roots: &config.input.roots,
         walk: &config.input.walk,
