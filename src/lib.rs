@@ -134,8 +134,7 @@ fn scan(config: &ScanConfig, stats: bool) -> Result<Exit, FatalError> {
         report::printer(config.format, stdout)
     };
     let mut cache = open_cache(&config.state, &config.rules, config.quiet)?;
-    let (tally, written) =
-        stream::scan(&config.input, &config.rules, config.input.threads, &mut *report, config.progress, cache.as_mut());
+    let (tally, written) = stream::scan(&config.input, &config.rules, &mut *report, config.progress, cache.as_mut());
     if tally.store_failed
         && let Some(cache) = cache.take()
     {

@@ -94,12 +94,14 @@ impl StoredRows {
     }
 }
 
-impl CacheView {
-    /// Whether most files will come from the store rather than from a read.
-    pub(crate) fn serves_most(&self) -> bool {
-        self.trust && !self.empty
-    }
+/// How many readers a run gets: one per core (`Input::threads`) when the
+/// store will serve most files, more (`Input::read_threads`) when most files
+/// are read and readers wait on the disk.
+pub(crate) fn readers(input: &Input, view: Option<&CacheView>) -> usize {
+    if view.is_some_and(|v| v.trust && !v.empty) { input.threads } else { input.read_threads }
+}
 
+impl CacheView {
     /// The chunk's stored rows in `table`, by path below the chunk folder;
     /// none when the store is not trusted or has failed.
     pub(crate) fn stored(&self, table: state::Table, chunk: &Chunk) -> StoredChunk {
@@ -353,7 +355,6 @@ fn decide(
 pub fn scan(
     input: &Input,
     rules: &Rules,
-    threads: usize,
     report: &mut dyn Report,
     show_progress: bool,
     cache: Option<&mut Cache>,
@@ -396,7 +397,7 @@ pub fn scan(
         limit: PARSE_TIME_LIMIT,
     });
     let work_on = Arc::clone(&shared);
-    let threads = if shared.view.as_ref().is_some_and(CacheView::serves_most) { threads } else { input.read_threads };
+    let threads = readers(input, shared.view.as_ref());
     // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
     let started = Supervisor::start(
         "reeltag-read",

@@ -115,12 +115,9 @@ pub fn run_tag(config: &TagConfig) -> Result<Exit, FatalError> {
     let mut report = PlanReport::new(config.format, Box::new(io::BufWriter::new(io::stdout().lock())));
     let write_pool = if config.dry_run { None } else { Some(crate::thread_pool(config.input.threads)?) };
     let job = crate::tag_stream::Drive {
-        roots: &config.input.roots,
-        walk: &config.input.walk,
+        input: &config.input,
         rules: &config.rules,
         plan: &config.rules.plan,
-        threads: config.input.threads,
-        read_threads: config.input.read_threads,
         progress: config.progress,
         writing: journal.as_ref().zip(write_pool.as_ref()).map(|(j, pool)| (&config.apply, j, pool)),
     };

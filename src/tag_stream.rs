@@ -68,14 +68,10 @@ struct Update {
 
 /// Everything `drive` needs besides the report.
 pub struct Drive<'a> {
-    pub roots: &'a [PathBuf],
-    pub walk: &'a crate::walk::WalkOptions,
+    /// The paths, walk options and thread counts.
+    pub input: &'a crate::config::Input,
     pub rules: &'a Rules,
     pub plan: &'a PlanOptions,
-    /// Reading workers when most files come from the store.
-    pub threads: usize,
-    /// Readers when most files are read (see [`crate::config::Input::read_threads`]).
-    pub read_threads: usize,
     pub progress: bool,
     /// `None` for a dry run. The writer gets its own pool: the readers block
     /// when the printer is behind, and the printer waits for the writer, so a
@@ -90,7 +86,7 @@ pub fn drive(
     report: &mut PlanReport<'_>,
     cache: Option<&mut Cache>,
 ) -> (TagTally, std::io::Result<()>) {
-    let walked = crate::walk::walk(job.roots, job.walk);
+    let walked = crate::walk::walk(&job.input.roots, &job.input.walk);
     if job.writing.is_some() {
         // Left by a killed run: never an original, so safe to remove.
         for temp in &walked.stale_temps {
@@ -101,7 +97,8 @@ pub fn drive(
     let chunks = chunks(&candidates);
     let bar = crate::progress::bar(candidates.len(), job.progress);
     let mut tally = TagTally { skipped, ..TagTally::default() };
-    let roots: Vec<PathBuf> = job.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
+    let roots: Vec<PathBuf> =
+        job.input.roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect();
     let broken = Arc::new(AtomicBool::new(false));
     let store_path = cache.as_ref().map(|c| c.store.path.clone()).unwrap_or_default();
     let (view, mut writer) = match cache {
@@ -135,7 +132,7 @@ pub fn drive(
         view,
     });
     let work_on = Arc::clone(&shared);
-    let threads = if shared.view.as_ref().is_some_and(CacheView::serves_most) { job.threads } else { job.read_threads };
+    let threads = crate::stream::readers(job.input, shared.view.as_ref());
     let started = Supervisor::start(
         "reeltag-read",
         shared.parts.list.len(),
@@ -220,10 +217,14 @@ pub fn drive(
         }
         if let Some(writer) = writer.as_deref_mut() {
             // Rows come in path order: one update per chunk, not one per file.
-            for group in store_rows.chunk_by(|a, b| a.0 == b.0) {
-                let rows: Vec<state::Row> = group.iter().map(|(_, row)| row.clone()).collect();
+            let mut rows = store_rows.into_iter().peekable();
+            while let Some((chunk, first)) = rows.next() {
+                let mut group = vec![first];
+                while let Some((_, row)) = rows.next_if(|(next, _)| *next == chunk) {
+                    group.push(row);
+                }
                 if store_error.is_none()
-                    && let Err(e) = writer.put_chunk(state::Table::Tag, &group[0].0, &rows, Some(&[]))
+                    && let Err(e) = writer.put_chunk(state::Table::Tag, &chunk, &group, Some(&[]))
                 {
                     store_error = Some(e);
                 }
@@ -235,7 +236,8 @@ pub fn drive(
         if broken.load(Ordering::Relaxed) {
             tally.store_failed = true;
         } else if store_error.is_none()
-            && let Err(e) = crate::stream::finish_store(writer, &shared.chunks, &roots, job.walk.max_depth.is_none())
+            && let Err(e) =
+                crate::stream::finish_store(writer, &shared.chunks, &roots, job.input.walk.max_depth.is_none())
         {
             store_error = Some(e);
         }
