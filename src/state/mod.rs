@@ -482,6 +482,14 @@ fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The page size of a new store: SQLite's largest. A chunk's blob (about 6 KiB
+/// for a folder of 12 tracks) then sits in one page instead of a chain of
+/// overflow pages, and a re-run reads the file in 16 times fewer calls: an
+/// unchanged re-run of 200,000 files took 5% less time than with 4 KiB pages.
+const PAGE_SIZE: i64 = 65536;
+/// How much the WAL may grow before it is copied into the store.
+const CHECKPOINT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// Opens the store and checks it is one of ours, creating it when new.
 /// The error says what is wrong with the file.
 fn open_checked(path: &Path, journal: Journal) -> Result<Connection, String> {
@@ -500,7 +508,8 @@ fn open_checked(path: &Path, journal: Journal) -> Result<Connection, String> {
         (0, 0, 0) => {
             let mode = if journal == Journal::Wal { "WAL" } else { "OFF" };
             conn.execute_batch(&format!(
-                "PRAGMA journal_mode = {mode};
+                "PRAGMA page_size = {PAGE_SIZE};
+                 PRAGMA journal_mode = {mode};
                  BEGIN;
                  {}
                  PRAGMA application_id = {APPLICATION_ID};
@@ -523,14 +532,19 @@ fn open_checked(path: &Path, journal: Journal) -> Result<Connection, String> {
     // Checkpoints (copying the WAL into the file, with two fsyncs) every 64 MiB of
     // changes rather than SQLite's 4 MiB: a first run over 20,000 files writes
     // about 13 MiB, and three checkpoints were a third of what the store cost it.
+    // The interval is counted in pages, and stores made before 64 KiB pages have 4 KiB ones.
     let setup = match journal {
         Journal::Wal => {
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
-             PRAGMA wal_autocheckpoint = 16384;"
+            let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap_or(4096);
+            format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
+                 PRAGMA wal_autocheckpoint = {};",
+                CHECKPOINT_BYTES / page.max(512)
+            )
         }
-        Journal::Off => "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
+        Journal::Off => "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;".to_owned(),
     };
-    conn.execute_batch(setup).map_err(|e| format!("cannot be set up ({e})"))?;
+    conn.execute_batch(&setup).map_err(|e| format!("cannot be set up ({e})"))?;
     Ok(conn)
 }
 

@@ -365,6 +365,34 @@ fn a_new_store_appears_whole_and_a_leftover_build_is_cleared() {
     assert!(!Path::new(&building).exists(), "the leftover build is gone");
     let second = scan_with_state(&root, &state, &[]);
     assert_eq!(unchanged(&second), second.records().len(), "{second}");
+    assert_eq!(page_size(&state), 65536, "a new store has SQLite's largest pages");
+}
+
+fn page_size(state: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(state).expect("open the state file");
+    conn.query_row("PRAGMA page_size", [], |r| r.get(0)).expect("page size")
+}
+
+#[test]
+fn a_store_with_small_pages_still_serves_and_updates() {
+    // Stores written before the 64 KiB pages have 4 KiB ones; they stay valid.
+    let (_dir, root, state) = library_copy();
+    scan_with_state(&root, &state, &[]).assert_code(0);
+    {
+        let conn = rusqlite::Connection::open(&state).expect("open the state file");
+        conn.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM;").expect("repage");
+    }
+    assert_eq!(page_size(&state), 4096);
+    let rerun = scan_with_state(&root, &state, &[]);
+    rerun.assert_code(0);
+    assert_eq!(unchanged(&rerun), rerun.records().len(), "{rerun}");
+    let album = root.join("Daft Punk/Random Access Memories");
+    let removed = fs::read_dir(&album).unwrap().next().unwrap().unwrap().path();
+    fs::remove_file(&removed).unwrap();
+    let after = scan_with_state(&root, &state, &[]);
+    after.assert_code(0);
+    assert_eq!(after.stdout, scan_jsonl(&root, &["--no-state"]).stdout, "the updated store matches fresh reads");
+    assert_eq!(page_size(&state), 4096, "an existing store keeps its pages");
 }
 
 #[test]
