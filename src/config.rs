@@ -55,6 +55,9 @@ pub struct Input {
     pub threads: usize,
     /// Reader threads when most files are read: no state file, a new one, or `--no-cache`.
     pub read_threads: usize,
+    /// How many threads may warm the page cache ahead of the readers while
+    /// their reads wait on the disk (none when `-j` set the thread count).
+    pub warmers: usize,
 }
 
 /// Whether and how a run uses the state file.
@@ -246,15 +249,16 @@ fn input(walk: WalkArgs) -> Result<Input, FatalError> {
         check_exists(path)?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (threads, read_threads) = match walk.threads {
-        Some(0) | None => (cores, default_readers(cores)),
-        Some(n) => (n, n),
+    let (threads, read_threads, warmers) = match walk.threads {
+        Some(0) | None => (cores, default_readers(cores), default_warmers(cores)),
+        Some(n) => (n, n, 0),
     };
     Ok(Input {
         roots: walk.paths,
         walk: WalkOptions { follow_links: walk.follow_links, hidden: walk.hidden, max_depth: walk.max_depth },
         threads,
         read_threads,
+        warmers,
     })
 }
 
@@ -267,6 +271,14 @@ fn input(walk: WalkArgs) -> Result<Input, FatalError> {
 /// memory rose from about 90 to 120 MB.
 fn default_readers(cores: usize) -> usize {
     (2 * cores).min(cores + 16)
+}
+
+/// The most threads that warm the page cache ahead of the readers while
+/// their reads wait on the disk: enough to keep many reads in flight (on 2
+/// cores, 20,000 files not in the page cache took 1.5 s with 4 readers, 1.1 s
+/// with 16 and 1.0 s with 32).
+fn default_warmers(cores: usize) -> usize {
+    (16 * cores).clamp(32, 64)
 }
 
 fn load_rules(args: &RulesArgs, env: &Env) -> Result<Rules, FatalError> {
@@ -282,12 +294,19 @@ fn load_rules(args: &RulesArgs, env: &Env) -> Result<Rules, FatalError> {
 
 #[cfg(test)]
 mod tests {
-    use super::default_readers;
+    use super::{default_readers, default_warmers};
 
     #[test]
     fn two_readers_per_core_up_to_sixteen_spare() {
         for (cores, readers) in [(1, 2), (2, 4), (8, 16), (16, 32), (64, 80)] {
             assert_eq!(default_readers(cores), readers, "{cores} cores");
+        }
+    }
+
+    #[test]
+    fn sixteen_warmers_per_core_within_32_to_64() {
+        for (cores, most) in [(1, 32), (2, 32), (3, 48), (4, 64), (64, 64)] {
+            assert_eq!(default_warmers(cores), most, "{cores} cores");
         }
     }
 }

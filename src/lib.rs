@@ -30,6 +30,7 @@ pub mod tag;
 mod tag_stream;
 pub mod track;
 pub mod walk;
+mod warm;
 pub mod window;
 
 use std::io::{self, Write};

@@ -142,7 +142,12 @@ pub fn drive(
         Box::new(move |part, watch| tag_part(&work_on, part, watch)),
     );
     let mut supervisor = match started {
-        Ok(started) => started,
+        Ok(mut started) => {
+            if job.input.warmers > 0 {
+                started.warm_ahead_while_waiting(job.input.warmers, warm_part(&shared));
+            }
+            started
+        }
         Err(e) => return (tally, Err(std::io::Error::other(format!("cannot start the worker threads: {e}")))),
     };
     let candidates = &shared.candidates;
@@ -538,4 +543,18 @@ fn lookup(path: &Path, rel: &[u8], stored: &StoredRows, rules: i64) -> Result<Re
         return Ok((Ok(Some(hit.read)), Some(key), hit.role, true));
     }
     Err(key)
+}
+
+/// What a helper warming the page cache does for one part: it loads the
+/// inodes of files the store will likely serve, and starts reading the others.
+fn warm_part(shared: &Arc<Shared>) -> Box<crate::supervise::Warm> {
+    let shared = Arc::clone(shared);
+    let served = shared.view.as_ref().is_some_and(|v| v.trust && !v.empty);
+    Box::new(move |part| {
+        let Part { chunk, start, end } = shared.parts.list[part];
+        for &i in &shared.chunks[chunk].members[start..end] {
+            let path = &shared.candidates[i];
+            if served { crate::warm::inode(path) } else { crate::warm::file(path) }
+        }
+    })
 }

@@ -1,0 +1,125 @@
+//! The floor for atomic writes (issue 4): the system calls any copy-and-rename
+//! writer must make, with no parsing, no tag rewrite, no check and no journal.
+//!
+//! ```text
+//! cargo run --release --example atomic_floor -- LIB LIST [-j N] [--batch N]
+//! ```
+//!
+//! LIST names files relative to LIB, one per line (`bench/write.sh` leaves the
+//! files `reeltag tag` writes in `bench/out/write-planned.txt`). Run it on a
+//! copy: every listed file is replaced by a byte-identical copy. Each of N
+//! threads (default: one per core) takes batches of `--batch` files (default
+//! 256, as `reeltag tag` commits) and, for each file, reads it whole, creates
+//! `.NAME.floor-tmp` beside it, writes the bytes and closes it; then one
+//! `syncfs` makes the batch's copies durable, and the copies are renamed over
+//! their originals. A last `syncfs` makes the renames durable. It prints the
+//! files written, the elapsed time and the files per second.
+//!
+//! Whatever a copy-and-rename writer adds (reading tags, rewriting them,
+//! checking the copy, journaling old values) comes on top of this.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+const USAGE: &str = "usage: atomic_floor LIB LIST [-j N] [--batch N]";
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match std::env::var_os("FLOOR_TEMP_DIR") {
+        Some(dir) => {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            PathBuf::from(dir).join(format!("{}.floor-tmp", N.fetch_add(1, Ordering::Relaxed)))
+        }
+        None => path.with_file_name(format!(".{name}.floor-tmp")),
+    }
+}
+
+fn copy_beside(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<PathBuf> {
+    buffer.clear();
+    File::open(path)?.read_to_end(buffer)?;
+    let temp = temp_path(path);
+    let mut out = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    out.write_all(buffer)?;
+    Ok(temp)
+}
+
+fn syncfs(anchor: &Path) -> std::io::Result<()> {
+    let file = File::open(anchor)?;
+    // SAFETY: syncfs takes a file descriptor that `file` keeps open for the call.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+fn parse_args() -> Result<(PathBuf, PathBuf, usize, usize), String> {
+    let mut args = std::env::args().skip(1);
+    let (mut lib, mut list, mut threads, mut batch) = (None, None, 0, 256);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-j" => threads = args.next().and_then(|n| n.parse().ok()).ok_or(USAGE)?,
+            "--batch" => batch = args.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).ok_or(USAGE)?,
+            _ if lib.is_none() => lib = Some(PathBuf::from(arg)),
+            _ if list.is_none() => list = Some(PathBuf::from(arg)),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    Ok((lib.ok_or(USAGE)?, list.ok_or(USAGE)?, threads, batch))
+}
+
+pub fn main() -> ExitCode {
+    let (lib, list, threads, batch) = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let files: Vec<PathBuf> = match fs::read_to_string(&list) {
+        Ok(text) => text.lines().filter(|l| !l.is_empty()).map(|l| lib.join(l)).collect(),
+        Err(e) => {
+            eprintln!("atomic_floor: cannot read {}: {e}", list.display());
+            return ExitCode::from(2);
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut buffer = Vec::new();
+                loop {
+                    let start = next.fetch_add(batch, Ordering::Relaxed);
+                    if start >= files.len() {
+                        break;
+                    }
+                    let mine = &files[start..(start + batch).min(files.len())];
+                    let copies: Vec<_> = mine.iter().map(|path| copy_beside(path, &mut buffer)).collect();
+                    if let Err(e) = syncfs(&lib) {
+                        eprintln!("atomic_floor: syncfs: {e}");
+                    }
+                    for (path, copy) in mine.iter().zip(copies) {
+                        if copy.and_then(|temp| fs::rename(temp, path)).is_err() {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Err(e) = syncfs(&lib) {
+        eprintln!("atomic_floor: syncfs: {e}");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let failed = failed.into_inner();
+    let written = files.len() - failed;
+    println!(
+        "{written} written, {failed} failed, {elapsed:.4} s, {:.0} files/s ({threads} threads, batches of {batch})",
+        written as f64 / elapsed
+    );
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
