@@ -2,7 +2,7 @@
 //! writer must make, with no parsing, no tag rewrite, no check and no journal.
 //!
 //! ```text
-//! cargo run --release --example atomic_floor -- LIB LIST [-j N] [--batch N]
+//! cargo run --release --example atomic_floor -- LIB LIST [-j N] [--batch N] [--temp-dir DIR]
 //! ```
 //!
 //! LIST names files relative to LIB, one per line (`bench/write.sh` leaves the
@@ -13,7 +13,8 @@
 //! `.NAME.floor-tmp` beside it, writes the bytes and closes it; then one
 //! `syncfs` makes the batch's copies durable, and the copies are renamed over
 //! their originals. A last `syncfs` makes the renames durable. It prints the
-//! files written, the elapsed time and the files per second.
+//! files written, the elapsed time and the files per second. `--temp-dir DIR`
+//! (on the same file system) holds the copies instead of each file's folder.
 //!
 //! Whatever a copy-and-rename writer adds (reading tags, rewriting them,
 //! checking the copy, journaling old values) comes on top of this.
@@ -26,23 +27,31 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-const USAGE: &str = "usage: atomic_floor LIB LIST [-j N] [--batch N]";
+const USAGE: &str = "usage: atomic_floor LIB LIST [-j N] [--batch N] [--temp-dir DIR]";
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    match std::env::var_os("FLOOR_TEMP_DIR") {
-        Some(dir) => {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            PathBuf::from(dir).join(format!("{}.floor-tmp", N.fetch_add(1, Ordering::Relaxed)))
+struct Args {
+    lib: PathBuf,
+    list: PathBuf,
+    threads: usize,
+    batch: usize,
+    temp_dir: Option<PathBuf>,
+}
+
+fn temp_path(path: &Path, temp_dir: Option<&Path>) -> PathBuf {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    match temp_dir {
+        Some(dir) => dir.join(format!("{}.floor-tmp", COUNT.fetch_add(1, Ordering::Relaxed))),
+        None => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            path.with_file_name(format!(".{name}.floor-tmp"))
         }
-        None => path.with_file_name(format!(".{name}.floor-tmp")),
     }
 }
 
-fn copy_beside(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<PathBuf> {
+fn copy_beside(path: &Path, temp_dir: Option<&Path>, buffer: &mut Vec<u8>) -> std::io::Result<PathBuf> {
     buffer.clear();
     File::open(path)?.read_to_end(buffer)?;
-    let temp = temp_path(path);
+    let temp = temp_path(path, temp_dir);
     let mut out = OpenOptions::new().write(true).create_new(true).open(&temp)?;
     out.write_all(buffer)?;
     Ok(temp)
@@ -54,11 +63,12 @@ fn syncfs(anchor: &Path) -> std::io::Result<()> {
     if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
-fn parse_args() -> Result<(PathBuf, PathBuf, usize, usize), String> {
+fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut lib, mut list, mut threads, mut batch) = (None, None, 0, 256);
+    let (mut lib, mut list, mut threads, mut batch, mut temp_dir) = (None, None, 0, 256, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--temp-dir" => temp_dir = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
             "-j" => threads = args.next().and_then(|n| n.parse().ok()).ok_or(USAGE)?,
             "--batch" => batch = args.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).ok_or(USAGE)?,
             _ if lib.is_none() => lib = Some(PathBuf::from(arg)),
@@ -67,11 +77,11 @@ fn parse_args() -> Result<(PathBuf, PathBuf, usize, usize), String> {
         }
     }
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    Ok((lib.ok_or(USAGE)?, list.ok_or(USAGE)?, threads, batch))
+    Ok(Args { lib: lib.ok_or(USAGE)?, list: list.ok_or(USAGE)?, threads, batch, temp_dir })
 }
 
 pub fn main() -> ExitCode {
-    let (lib, list, threads, batch) = match parse_args() {
+    let Args { lib, list, threads, batch, temp_dir } = match parse_args() {
         Ok(args) => args,
         Err(e) => {
             eprintln!("{e}");
@@ -98,7 +108,8 @@ pub fn main() -> ExitCode {
                         break;
                     }
                     let mine = &files[start..(start + batch).min(files.len())];
-                    let copies: Vec<_> = mine.iter().map(|path| copy_beside(path, &mut buffer)).collect();
+                    let copies: Vec<_> =
+                        mine.iter().map(|path| copy_beside(path, temp_dir.as_deref(), &mut buffer)).collect();
                     if let Err(e) = syncfs(&lib) {
                         eprintln!("atomic_floor: syncfs: {e}");
                     }
