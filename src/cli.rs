@@ -148,10 +148,8 @@ pub struct WalkArgs {
     /// Descend at most this many folder levels below each path.
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
-    /// Number of reader threads, and of writer threads for `tag` (default: two readers per
-    /// core when most files must be read, so reads waiting on the disk overlap; one per
-    /// core when the state file serves most files; one writer per core). Without -j,
-    /// helper threads read ahead of the readers while they wait on the disk.
+    /// Number of reader threads, and of writer threads for `tag` (default: one per core).
+    /// Without -j, helper threads read ahead of the readers while they wait on the disk.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }

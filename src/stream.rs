@@ -94,13 +94,6 @@ impl StoredRows {
     }
 }
 
-/// How many readers a run gets: one per core (`Input::threads`) when the
-/// store will serve most files, more (`Input::read_threads`) when most files
-/// are read and readers wait on the disk.
-pub(crate) fn readers(input: &Input, view: Option<&CacheView>) -> usize {
-    if view.is_some_and(|v| v.trust && !v.empty) { input.threads } else { input.read_threads }
-}
-
 impl CacheView {
     /// The chunk's stored rows in `table`, by path below the chunk folder;
     /// none when the store is not trusted or has failed.
@@ -397,7 +390,7 @@ pub fn scan(
         limit: PARSE_TIME_LIMIT,
     });
     let work_on = Arc::clone(&shared);
-    let threads = readers(input, shared.view.as_ref());
+    let threads = input.threads;
     // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
     let started = Supervisor::start(
         "reeltag-read",

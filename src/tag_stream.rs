@@ -132,7 +132,7 @@ pub fn drive(
         view,
     });
     let work_on = Arc::clone(&shared);
-    let threads = crate::stream::readers(job.input, shared.view.as_ref());
+    let threads = job.input.threads;
     let started = Supervisor::start(
         "reeltag-read",
         shared.parts.list.len(),
