@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Write benchmark: reeltag tag --dry-run vs reeltag scan, and reeltag tag (atomic writes)
 # vs a plain mutagen script writing in place (bench/mutagen_write.py), on the generated
-# library and on a library of large FLAC files. See BENCHMARKS.md for what each number means.
+# library and on a library of large FLAC files, and the floor of any copy-and-rename writer
+# (examples/atomic_floor: read each file, write a copy beside it, syncfs, rename; nothing
+# else) on the files reeltag writes. See BENCHMARKS.md for what each number means.
 #
 #   bash bench/write.sh [--files N] [--runs R] [--big-files B] [--big-seconds S] [--no-big]
 #                       [--settle S] [--seed S]
@@ -31,6 +33,8 @@ big_seconds=60
 big=1
 seed=20000
 processes=2
+# The floor's threads: of 1, 2 and 4 tried, 4 was fastest (see BENCHMARKS.md).
+floor_threads=4
 settle=65
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,7 +45,7 @@ while [ $# -gt 0 ]; do
     --no-big) big=0; shift ;;
     --settle) settle="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "write.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -158,7 +162,7 @@ timed() {
   local name="$1"; shift
   local t0 t1 cpu
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%U %S %M %x' -o "$out/.time" "$@" >/dev/null 2>"$out/.stderr" || true
+  /usr/bin/time -f '%U %S %M %x' -o "$out/.time" "$@" >"$out/.$name-stdout" 2>"$out/.stderr" || true
   t1=$(date +%s.%N)
   cpu=$(tail -n 1 "$out/.time")
   awk -v a="$t0" -v b="$t1" -v c="$cpu" 'BEGIN { printf "%.4f %s\n", b - a, c }' >>"$times/$name.txt"
@@ -249,6 +253,14 @@ for ((i = 1; i <= runs; i++)); do
     again=$("$reeltag" tag "$copy" --dry-run --format jsonl --no-state --journal "$out/journal-dry" 2>&1 >/dev/null | grep -o '[0-9][0-9]* to change' | cut -d' ' -f1 || true)
     [ "$again" = 0 ] || warnings+=("after reeltag tag, a dry run still plans ${again:-?} changes")
   fi
+
+  log "run $i/$runs: the atomic-write floor (examples/atomic_floor, $floor_threads threads) on reeltag's files, on a fresh copy"
+  fresh_copy "$lib"
+  settle_wait
+  timed floor target/release/examples/atomic_floor "$copy" "$out/write-planned.txt" -j "$floor_threads"
+  time_sync floor
+  last_delete=$(date +%s.%N)
+  grep -o '^[0-9][0-9]* written' "$out/.floor-stdout" | cut -d' ' -f1 >>"$times/floor-written.txt" || true
 
   log "run $i/$runs: mutagen ($processes processes), every file, on a fresh copy"
   fresh_copy "$lib"
@@ -348,6 +360,7 @@ report="$out/write-$files.md"
   row "reeltag tag (atomic, journaled)" "lib-$files" tag "$lib_bpf"
   row "mutagen, $processes processes, every file" "lib-$files" mutagen "$lib_bpf"
   row "mutagen, $processes processes, the files reeltag writes" "lib-$files" mutagen_same "$lib_bpf"
+  row "atomic-write floor: read, copy, syncfs, rename only ($floor_threads threads)" "lib-$files" floor "$lib_bpf"
   if [ "$big" = 1 ]; then
     big_bpf=$(div "$big_bytes" "$big_files" %.0f)
     row "reeltag tag (atomic, journaled)" "lib-big-$big_files ($(div "$big_bpf" 1048576 %.1f) MB files)" big_tag "$big_bpf"
@@ -357,13 +370,15 @@ report="$out/write-$files.md"
   echo "Median of $runs warm-cache runs each, alternating; every write run on a fresh copy. Load average before/after: $load_before / $load_after."
   echo "- dry run within 1.1× of scan: ${dry_ratio}× wall, ${dry_cpu_ratio}× CPU ($(verdict "$dry_ratio <= 1.1"))"
   echo "- write throughput at least 3× mutagen (files/s): ${vs_mut}× against mutagen on every file ($(verdict "$vs_mut >= 3")), ${vs_same}× against mutagen on the same $n_same files"
+  r_floor=$(div "$(head -n 1 "$times/floor-written.txt")" "$(median "$times/floor.txt" 1)" %.1f)
+  echo "- the atomic-write floor (system calls only, no parsing, no journal) writes ${r_floor} files/s: $(div "$r_floor" "$r_mut")× mutagen; reeltag tag reaches $(div "$r_tag" "$r_floor")× the floor"
   if [ "$big" = 1 ]; then
     r_big_tag=$(div "$(head -n 1 "$times/big_tag-written.txt")" "$(median "$times/big_tag.txt" 1)" %.2f)
     r_big_mut=$(div "$(head -n 1 "$times/big_mutagen-written.txt")" "$(median "$times/big_mutagen.txt" 1)" %.2f)
     echo "- large files: reeltag at $(div "$r_big_tag" "$r_big_mut")× mutagen's files/s"
   fi
   runs_of() { awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }' "$times/$1.txt"; }
-  echo "- the runs (wall s): scan $(runs_of scan); dry run $(runs_of dry); reeltag tag $(runs_of tag); mutagen $(runs_of mutagen); mutagen on reeltag's files $(runs_of mutagen_same)$(
+  echo "- the runs (wall s): scan $(runs_of scan); dry run $(runs_of dry); reeltag tag $(runs_of tag); floor $(runs_of floor); mutagen $(runs_of mutagen); mutagen on reeltag's files $(runs_of mutagen_same)$(
     [ "$big" = 1 ] && echo "; large files: reeltag tag $(runs_of big_tag), mutagen $(runs_of big_mutagen)")"
   for w in "${warnings[@]}"; do echo "- WARNING: $w"; done
   if awk -v l="${load_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
