@@ -33,7 +33,7 @@ big_seconds=60
 big=1
 seed=20000
 processes=2
-# The floor's threads: of 1, 2 and 4 tried, 4 was fastest (see BENCHMARKS.md).
+# The floor's threads: the fastest of those tried (see BENCHMARKS.md, "The atomic-write floor").
 floor_threads=4
 settle=65
 while [ $# -gt 0 ]; do
