@@ -402,7 +402,9 @@ pub fn scan(
     );
     let mut supervisor = match started {
         Ok(mut started) => {
-            if input.warmers > 0 {
+            // Files the state file serves are not read: nothing to warm.
+            let served = shared.view.as_ref().is_some_and(|v| v.trust && !v.empty);
+            if input.warmers > 0 && !served {
                 started.warm_ahead_while_waiting(input.warmers, warm_part(&shared));
             }
             started
@@ -502,16 +504,13 @@ pub(crate) fn finish_store(
     writer.finish()
 }
 
-/// What a helper warming the page cache does for one part: it loads the
-/// inodes of files the store will likely serve, and starts reading the others.
+/// What a helper warming the page cache does for one part: it starts reading its files.
 fn warm_part(shared: &Arc<Shared>) -> Box<crate::supervise::Warm> {
     let shared = Arc::clone(shared);
-    let served = shared.view.as_ref().is_some_and(|v| v.trust && !v.empty);
     Box::new(move |part| {
         let Part { chunk, start, end } = shared.parts.list[part];
         for &i in &shared.chunks[chunk].members[start..end] {
-            let path = &shared.candidates[i];
-            if served { crate::warm::inode(path) } else { crate::warm::file(path) }
+            crate::warm::file(&shared.candidates[i]);
         }
     })
 }

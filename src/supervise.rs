@@ -162,10 +162,11 @@ fn process_cpu_time() -> Option<Duration> {
 }
 
 /// Whether a pool whose workers used `cpu` over `wall` on `cores` cores, with
-/// `busy` of its `workers` inside a parse, is waiting on the disk.
+/// `busy` of its `workers` inside a parse, is waiting on the disk: every worker
+/// busy (a worker outside a parse may be waiting for the printer) and cores idle.
 fn waiting_on_disk(cpu: Duration, wall: Duration, cores: usize, busy: usize, workers: usize) -> bool {
     let capacity = wall.as_secs_f64() * cores as f64;
-    capacity > 0.0 && cpu.as_secs_f64() < WAITING_SHARE * capacity && 2 * busy >= workers && busy > 0
+    capacity > 0.0 && cpu.as_secs_f64() < WAITING_SHARE * capacity && busy == workers && busy > 0
 }
 
 impl<T: Send + 'static> Supervisor<T> {
@@ -434,8 +435,8 @@ mod tests {
             (ms(65), ms(40), 2, 4, 4, false), // over three quarters of the cores
             (ms(55), ms(40), 2, 4, 4, true),  // under three quarters
             (ms(10), ms(40), 2, 4, 4, true),
-            (ms(10), ms(40), 2, 1, 4, false), // most workers idle: nothing to read, or output is slow
-            (ms(10), ms(40), 2, 2, 4, true),
+            (ms(10), ms(40), 2, 1, 4, false), // workers idle: nothing to read, or output is slow
+            (ms(10), ms(40), 2, 3, 4, false),
             (ms(10), ms(40), 2, 0, 0, false),
             (ms(0), ms(0), 2, 4, 4, false),
         ];

@@ -30,11 +30,6 @@ pub fn file(path: &Path) {
     }
 }
 
-/// Loads the inode of the file at `path` (what a state-file lookup stats).
-pub fn inode(path: &Path) {
-    let _ = std::fs::symlink_metadata(path);
-}
-
 fn advise(file: &std::fs::File, offset: u64, len: u64) {
     let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else { return };
     // SAFETY: posix_fadvise only reads its arguments; the descriptor is open for the call.
@@ -53,7 +48,6 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let before = std::fs::metadata(&path).unwrap();
         file(&path);
-        inode(&path);
         let after = std::fs::metadata(&path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), bytes);
         assert_eq!(before.modified().unwrap(), after.modified().unwrap());
