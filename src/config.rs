@@ -263,8 +263,8 @@ fn input(walk: WalkArgs) -> Result<Input, FatalError> {
 /// cores, 20,000 files not in the page cache took 1.5 s with 4 readers, 1.1 s
 /// with 16 and 1.0 s with 32). With them, one reader per core reads files
 /// not in the cache as fast as two (0.87-1.02 s against 0.90-0.95 s for 20,000),
-/// and each reader fewer saves its heap (a first run over 200,000 files
-/// peaked at 94 MB with 2 readers, 120 MB with 4).
+/// and each reader fewer saves its heap (a warm first run over 200,000 files
+/// peaked at 121 MB with 2 readers, 146 MB with 4).
 fn default_warmers(cores: usize) -> usize {
     (16 * cores).clamp(32, 64)
 }

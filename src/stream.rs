@@ -95,6 +95,11 @@ impl StoredRows {
 }
 
 impl CacheView {
+    /// Whether the store will serve most of the run's files (a re-run), so few are read.
+    pub(crate) fn serves_most(view: Option<&CacheView>) -> bool {
+        view.is_some_and(|v| v.trust && !v.empty)
+    }
+
     /// The chunk's stored rows in `table`, by path below the chunk folder;
     /// none when the store is not trusted or has failed.
     pub(crate) fn stored(&self, table: state::Table, chunk: &Chunk) -> StoredChunk {
@@ -390,12 +395,11 @@ pub fn scan(
         limit: PARSE_TIME_LIMIT,
     });
     let work_on = Arc::clone(&shared);
-    let threads = input.threads;
     // Bounded: when printing falls behind, workers wait instead of piling up finished chunks.
     let started = Supervisor::start(
         "reeltag-read",
         shared.parts.list.len(),
-        threads,
+        input.threads,
         PARSE_TIME_LIMIT,
         8,
         Box::new(move |part, watch| read_part(&work_on, part, watch)),
@@ -403,8 +407,7 @@ pub fn scan(
     let mut supervisor = match started {
         Ok(mut started) => {
             // Files the state file serves are not read: nothing to warm.
-            let served = shared.view.as_ref().is_some_and(|v| v.trust && !v.empty);
-            if input.warmers > 0 && !served {
+            if input.warmers > 0 && !CacheView::serves_most(shared.view.as_ref()) {
                 started.warm_ahead_while_waiting(input.warmers, warm_part(&shared));
             }
             started

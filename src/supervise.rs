@@ -10,9 +10,10 @@
 //! queue, and a fresh worker takes its place. The work and its data are
 //! owned (`Arc`), since a stuck worker may outlive the run.
 //!
-//! A pool may also grow ([`Supervisor::grow_while_waiting`]): when its workers
-//! are busy with parses but the process leaves most of the cores idle, the
-//! parses are waiting on the disk, and more workers keep more reads in flight.
+//! A pool may also start helpers ([`Supervisor::warm_ahead_while_waiting`]):
+//! when every worker is inside a parse but the process leaves the cores idle,
+//! the parses are waiting on the disk, and helpers that only ask the kernel to
+//! read the next jobs' files keep many reads in flight.
 
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};

@@ -132,11 +132,10 @@ pub fn drive(
         view,
     });
     let work_on = Arc::clone(&shared);
-    let threads = job.input.threads;
     let started = Supervisor::start(
         "reeltag-read",
         shared.parts.list.len(),
-        threads,
+        job.input.threads,
         PARSE_TIME_LIMIT,
         4,
         Box::new(move |part, watch| tag_part(&work_on, part, watch)),
@@ -144,8 +143,7 @@ pub fn drive(
     let mut supervisor = match started {
         Ok(mut started) => {
             // Files the state file serves are not read: nothing to warm.
-            let served = shared.view.as_ref().is_some_and(|v| v.trust && !v.empty);
-            if job.input.warmers > 0 && !served {
+            if job.input.warmers > 0 && !crate::stream::CacheView::serves_most(shared.view.as_ref()) {
                 started.warm_ahead_while_waiting(job.input.warmers, warm_part(&shared));
             }
             started
