@@ -240,6 +240,7 @@ pub fn prepare(path: &Path, planned: Stamp, changes: &[Change], options: &ApplyO
         std::os::unix::fs::chown(&temp_path, Some(meta.uid()), Some(meta.gid()))
             .map_err(|e| io_fail(path, "cannot keep the file's owner and group", &e))?;
     }
+    crate::xattrs::copy(&target, &out).map_err(|e| io_fail(path, "cannot keep the file's extended attributes", &e))?;
     if options.preserve_mtime
         && let Ok(mtime) = meta.modified()
     {

@@ -32,6 +32,7 @@ pub mod track;
 pub mod walk;
 mod warm;
 pub mod window;
+mod xattrs;
 
 use std::io::{self, Write};
 use std::time::Instant;

@@ -432,6 +432,54 @@ fn links_are_kept() {
     assert_eq!(target["tags"]["grouping"], "Original Score", "the link's target was not tagged\n{run}");
 }
 
+fn set_xattr(path: &Path, name: &str, value: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let name = std::ffi::CString::new(name).unwrap();
+    // SAFETY: NUL-terminated path and name; the value outlives the call.
+    let rc = unsafe { libc::setxattr(path.as_ptr(), name.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let name = std::ffi::CString::new(name).unwrap();
+    let mut buffer = vec![0u8; 4096];
+    // SAFETY: NUL-terminated path and name; the buffer's size is passed with it.
+    let got = unsafe { libc::getxattr(path.as_ptr(), name.as_ptr(), buffer.as_mut_ptr().cast(), buffer.len()) };
+    let got = usize::try_from(got).ok()?;
+    buffer.truncate(got);
+    Some(buffer)
+}
+
+/// A written file keeps its extended attributes (desktop tags, ratings), and so
+/// does a file undo restores.
+#[test]
+fn extended_attributes_survive_writes_and_undo() {
+    let (_dir, root, journal) = library();
+    let file = root.join("John Williams/Star Wars (Original Motion Picture Soundtrack)/01 Main Title.flac");
+    match set_xattr(&file, "user.xdg.tags", b"favourite") {
+        Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => {
+            eprintln!("skipped: the temp folder's file system has no user extended attributes");
+            return;
+        }
+        other => other.unwrap(),
+    }
+    let before = fs::read(&file).unwrap();
+    let tags_before = tags_by_path(&root);
+    let run = tag(&root, &journal, &[]);
+    run.assert_code(0);
+    let after = fs::read(&file).unwrap();
+    assert_ne!(after, before, "the file was rewritten\n{run}");
+    assert_eq!(get_xattr(&file, "user.xdg.tags").as_deref(), Some(&b"favourite"[..]), "{run}");
+    let undo: Run = reeltag().args(["undo", "--journal"]).arg(&journal).output().unwrap().into();
+    undo.assert_code(0);
+    assert_ne!(fs::read(&file).unwrap(), after, "undo rewrote the file\n{undo}");
+    assert_eq!(tags_by_path(&root), tags_before, "undo restored the values");
+    assert_eq!(get_xattr(&file, "user.xdg.tags").as_deref(), Some(&b"favourite"[..]), "{undo}");
+}
+
 /// More files than the writer's queue holds: reading, printing and writing
 /// wait on each other, and must never wait in a circle.
 #[test]
