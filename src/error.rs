@@ -109,6 +109,9 @@ const READ_HINTS: &[&str] = &[
 
 /// The hint for a file lofty panicked on.
 pub(crate) const PANIC_HINT: &str = "the file is malformed; re-encode it or report it to the lofty project";
+/// The hint for a file lofty panicked on while writing its new tags (lofty 0.25
+/// asserts, for one, when an MP4 tag shrinks by exactly 8 bytes).
+pub(crate) const WRITE_PANIC_HINT: &str = "the file is untouched; a small change to the values (or none) avoids it; please report the file to the lofty project";
 
 /// The `&'static` hint with this text, for errors restored from the state store.
 pub fn known_hint(text: &str) -> Option<&'static str> {

@@ -221,12 +221,11 @@ pub fn guarded_as<T>(path: &Path, stage: Stage, read: impl FnOnce() -> Result<T,
     IN_READ.with(|flag| flag.set(false));
     result.unwrap_or_else(|_| {
         let detail = PANIC_MESSAGE.with(|m| m.borrow_mut().take()).unwrap_or_default();
-        Err(FileError::with_message(
-            path,
-            stage,
-            format!("the tag parser crashed on this file ({detail})"),
-            Some(crate::error::PANIC_HINT),
-        ))
+        let (what, hint) = match stage {
+            Stage::Write => ("the tag writer crashed on this file", crate::error::WRITE_PANIC_HINT),
+            _ => ("the tag parser crashed on this file", crate::error::PANIC_HINT),
+        };
+        Err(FileError::with_message(path, stage, format!("{what} ({detail})"), Some(hint)))
     })
 }
 

@@ -101,8 +101,12 @@ pub fn plan_album(tracks: &[PlanInput<'_>], options: &PlanOptions) -> Vec<Vec<Ch
     let soundtrack = tracks.iter().any(|t| t.role != Role::None);
     let compilation = is_song_compilation(tracks, &new);
     if compilation && rules.compilations {
+        // Only an album no track of which names an album artist gets "Various
+        // Artists": filling the gaps of a partly credited album would make a
+        // majority the next run's consistency rule spreads over the rest.
+        let credited = new.iter().any(|values| !values.get(Field::AlbumArtist).is_empty());
         for values in &mut new {
-            if values.get(Field::AlbumArtist).is_empty() {
+            if !credited {
                 values.insert(Field::AlbumArtist, vec!["Various Artists".into()]);
             }
             values.insert(Field::Compilation, vec!["1".into()]);
@@ -228,9 +232,11 @@ fn give_score_composer(tracks: &[PlanInput<'_>], new: &mut [Planned<'_>]) {
     }
 }
 
-/// Every track a song, by at least three different artists.
+/// Every track a song, by at least three different artists (a track without
+/// an artist is not a different one).
 fn is_song_compilation(tracks: &[PlanInput<'_>], values: &[Planned<'_>]) -> bool {
-    let artists: std::collections::BTreeSet<&[String]> = values.iter().map(|v| v.get(Field::Artist)).collect();
+    let artists: std::collections::BTreeSet<&[String]> =
+        values.iter().map(|v| v.get(Field::Artist)).filter(|artist| !artist.is_empty()).collect();
     tracks.len() >= 3 && tracks.iter().all(|t| t.role == Role::Song) && artists.len() >= 3
 }
 

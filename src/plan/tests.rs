@@ -152,6 +152,27 @@ fn album_level_rules() {
     }
 }
 
+/// Found by the proptest "a plan applied plans nothing more": five songs, two
+/// named artists, one album artist. Tracks without an artist did not make
+/// three artists, and filling the other tracks' album artist with "Various
+/// Artists" made a majority the next run spread over the credited track.
+#[test]
+fn a_partly_credited_album_is_left_as_it_is() {
+    let mut songs: Vec<_> = (1..=3).map(|n| track(n, Role::Song, &[])).collect();
+    songs.push(track(4, Role::Song, &[(Field::Artist, &["Soundtrack"]), (Field::AlbumArtist, &["Main Title"])]));
+    songs.push(track(5, Role::Song, &[(Field::Artist, &["Main Title"])]));
+    let options = PlanOptions::default();
+    let plans = plan(&songs, &options);
+    assert!(plans.iter().all(|c| change(c, Field::AlbumArtist).is_none()), "{plans:?}");
+    assert!(plans.iter().all(|c| change(c, Field::Compilation).is_none()), "two artists: not a compilation");
+
+    // Three named artists and one credited track: a compilation, its album artist left alone.
+    songs[0].1.insert(Field::Artist, vec!["Third".into()]);
+    let plans = plan(&songs, &options);
+    assert!(plans.iter().all(|c| change(c, Field::AlbumArtist).is_none()), "{plans:?}");
+    assert!(plans.iter().all(|c| change(c, Field::Compilation).is_some()));
+}
+
 #[test]
 fn a_second_plan_is_empty() {
     let inputs: Vec<_> = vec![
