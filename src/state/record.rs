@@ -10,6 +10,9 @@ use crate::classify::{Decision, Role};
 use crate::error::{FileError, Stage};
 use crate::track::{Tags, Track};
 
+/// Bytes reserved for an encoded record or decision: most of either fit.
+const RECORD_CAPACITY: usize = 512;
+
 /// What a read gave, in a form that survives the store.
 /// Stored in postcard's compact binary form: a re-run decodes every
 /// unchanged file's record, and JSON cost it a fifth of its time.
@@ -22,7 +25,8 @@ pub enum Record {
 
 impl Record {
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("records encode")
+        // Sized up front: growing from empty copied each record about six times.
+        postcard::to_extend(self, Vec::with_capacity(RECORD_CAPACITY)).expect("records encode")
     }
 
     /// `None` for bytes this version did not write.
@@ -151,7 +155,7 @@ pub struct CachedDecision {
 
 impl CachedDecision {
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("decisions encode")
+        postcard::to_extend(self, Vec::with_capacity(RECORD_CAPACITY)).expect("decisions encode")
     }
 
     pub fn decode(bytes: &[u8]) -> Option<CachedDecision> {
