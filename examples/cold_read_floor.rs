@@ -1,6 +1,6 @@
 //! How fast files not in the page cache can be read at all: the first
-//! `--bytes` of every audio file of a library, on `-j` threads, with no
-//! parsing (see BENCHMARKS.md, "Cold reads").
+//! `--bytes` of every file of a library whose extension lofty knows as
+//! audio, on `-j` threads, with no parsing (see BENCHMARKS.md, "Cold reads").
 //!
 //! ```text
 //! cargo run --release --example cold_read_floor -- LIB [-j N] [--bytes B] [--cold]
@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const USAGE: &str = "usage: cold_read_floor LIB [-j N] [--bytes B] [--cold]";
-const AUDIO: &[&str] = &["mp3", "flac", "ogg", "opus", "m4a", "wav", "aiff", "aif", "ape", "wv", "mpc"];
 
 fn drop_caches() -> std::io::Result<()> {
     // SAFETY: sync takes no arguments and cannot fail.
@@ -47,10 +46,8 @@ pub fn main() -> ExitCode {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter(|e| {
-            let ext = e.path().extension().and_then(|x| x.to_str()).map(str::to_ascii_lowercase);
-            ext.is_some_and(|x| AUDIO.contains(&x.as_str()))
-        })
+        // The files lofty names as audio by extension, as `lofty_floor` picks them.
+        .filter(|e| e.path().extension().and_then(lofty::file::FileType::from_ext).is_some())
         .map(walkdir::DirEntry::into_path)
         .collect();
     if cold && let Err(e) = drop_caches() {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A release folder's name without a trailing disc, part or volume number
 /// ("Album (Disc 2)", "Album CD2", "Album Part 2" → "album"): sibling folders
@@ -87,6 +87,24 @@ pub(crate) struct Part {
     pub chunk: usize,
     pub start: usize,
     pub end: usize,
+}
+
+/// Where a driver's shared state keeps its parts, chunks and candidate paths.
+pub(crate) type Layout<S> = fn(&S) -> (&[Part], &[Chunk], &[PathBuf]);
+
+/// A helper's job while the readers wait on the disk (see
+/// `Supervisor::warm_ahead_while_waiting`): start reading the files of one
+/// part. `layout` picks the parts, the chunks and the candidate paths out of
+/// a driver's shared state.
+pub(crate) fn warm_part<S: Send + Sync + 'static>(shared: &Arc<S>, layout: Layout<S>) -> Box<crate::supervise::Warm> {
+    let shared = Arc::clone(shared);
+    Box::new(move |part| {
+        let (parts, chunks, candidates) = layout(&shared);
+        let Part { chunk, start, end } = parts[part];
+        for &i in &chunks[chunk].members[start..end] {
+            crate::warm::file(&candidates[i]);
+        }
+    })
 }
 
 /// The workers' jobs, and the outcomes of chunks split into several parts

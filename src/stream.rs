@@ -408,7 +408,10 @@ pub fn scan(
         Ok(mut started) => {
             // Files the state file serves are not read: nothing to warm.
             if input.warmers > 0 && !CacheView::serves_most(shared.view.as_ref()) {
-                started.warm_ahead_while_waiting(input.warmers, warm_part(&shared));
+                started.warm_ahead_while_waiting(
+                    input.warmers,
+                    crate::chunk::warm_part(&shared, |s| (&s.parts.list, &s.chunks, &s.candidates)),
+                );
             }
             started
         }
@@ -505,15 +508,4 @@ pub(crate) fn finish_store(
         }
     }
     writer.finish()
-}
-
-/// What a helper warming the page cache does for one part: it starts reading its files.
-fn warm_part(shared: &Arc<Shared>) -> Box<crate::supervise::Warm> {
-    let shared = Arc::clone(shared);
-    Box::new(move |part| {
-        let Part { chunk, start, end } = shared.parts.list[part];
-        for &i in &shared.chunks[chunk].members[start..end] {
-            crate::warm::file(&shared.candidates[i]);
-        }
-    })
 }

@@ -144,7 +144,10 @@ pub fn drive(
         Ok(mut started) => {
             // Files the state file serves are not read: nothing to warm.
             if job.input.warmers > 0 && !crate::stream::CacheView::serves_most(shared.view.as_ref()) {
-                started.warm_ahead_while_waiting(job.input.warmers, warm_part(&shared));
+                started.warm_ahead_while_waiting(
+                    job.input.warmers,
+                    crate::chunk::warm_part(&shared, |s| (&s.parts.list, &s.chunks, &s.candidates)),
+                );
             }
             started
         }
@@ -543,15 +546,4 @@ fn lookup(path: &Path, rel: &[u8], stored: &StoredRows, rules: i64) -> Result<Re
         return Ok((Ok(Some(hit.read)), Some(key), hit.role, true));
     }
     Err(key)
-}
-
-/// What a helper warming the page cache does for one part: it starts reading its files.
-fn warm_part(shared: &Arc<Shared>) -> Box<crate::supervise::Warm> {
-    let shared = Arc::clone(shared);
-    Box::new(move |part| {
-        let Part { chunk, start, end } = shared.parts.list[part];
-        for &i in &shared.chunks[chunk].members[start..end] {
-            crate::warm::file(&shared.candidates[i]);
-        }
-    })
 }
