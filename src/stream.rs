@@ -327,16 +327,30 @@ fn decide(
     if keep_stored || keys.iter().all(|(key, _)| key.is_none()) {
         return (slots, Vec::new());
     }
+    // An album's tracks mostly share one decision: encode it once per run of equal ones.
+    let mut last: Option<&Decision> = None;
+    let mut encoded: Vec<Vec<u8>> = Vec::new();
+    let decisions: Vec<Option<usize>> = slots
+        .iter()
+        .map(|(_, slot)| {
+            let Slot::Track(_, decision) = slot else { return None };
+            if !last.is_some_and(|previous| previous.prints_as(decision)) {
+                encoded.push(CachedDecision::encode_decision(decision));
+            }
+            last = Some(decision);
+            Some(encoded.len() - 1)
+        })
+        .collect();
     let rows = slots
         .iter()
         .zip(keys)
-        .filter_map(|((index, slot), (key, stored_record))| {
+        .zip(decisions)
+        .filter_map(|(((index, slot), (key, stored_record)), decision)| {
             let key = key?;
             let (record, decision) = match slot {
-                Slot::Track(track, decision) => (
-                    stored_record.unwrap_or_else(|| Record::of_track(track).encode()),
-                    Some(CachedDecision::of(decision).encode()),
-                ),
+                Slot::Track(track, _) => {
+                    (stored_record.unwrap_or_else(|| Record::encode_track(track)), decision.map(|n| encoded[n].clone()))
+                }
                 Slot::Failed(err) => (stored_record.unwrap_or_else(|| Record::of_error(err).encode()), None),
                 Slot::NotAudio => (stored_record.unwrap_or_else(|| Record::NotAudio.encode()), None),
             };

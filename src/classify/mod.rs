@@ -15,6 +15,7 @@ mod phrases;
 mod signals;
 pub mod text;
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -155,15 +156,22 @@ pub enum Reason<'a> {
     NoEvidence,
 }
 
+const NO_EVIDENCE: &str = "no soundtrack evidence (album title, releasetype, genre, folder, cue titles)";
+
+impl<'a> Reason<'a> {
+    /// The reason as reports print it; borrowed but for a user rule's.
+    pub fn text(&self) -> Cow<'a, str> {
+        match *self {
+            Reason::Rule(rule) => Cow::Owned(format!("user {rule}")),
+            Reason::Signal(signal) => Cow::Borrowed(&signal.text),
+            Reason::NoEvidence => Cow::Borrowed(NO_EVIDENCE),
+        }
+    }
+}
+
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Rule(rule) => write!(f, "user {rule}"),
-            Reason::Signal(signal) => signal.fmt(f),
-            Reason::NoEvidence => {
-                f.write_str("no soundtrack evidence (album title, releasetype, genre, folder, cue titles)")
-            }
-        }
+        f.write_str(&self.text())
     }
 }
 
@@ -197,6 +205,16 @@ impl Decision {
             track_signals: reasons.into_iter().map(Signal::from_text).collect(),
             rule,
         }
+    }
+
+    /// Whether this decision prints as `other` does. Cheap for the tracks of
+    /// one album, whose album signals are one shared allocation.
+    pub fn prints_as(&self, other: &Decision) -> bool {
+        self.role == other.role
+            && self.confidence == other.confidence
+            && self.rule == other.rule
+            && (Arc::ptr_eq(&self.album_signals, &other.album_signals) || self.album_signals == other.album_signals)
+            && self.track_signals == other.track_signals
     }
 
     /// The reasons as text.

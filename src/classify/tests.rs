@@ -295,3 +295,29 @@ fn weights_print_as_the_float_formatter_does() {
         assert_eq!(got, format!("{w:+.1}"), "{w}");
     }
 }
+
+/// The state store writes one decision per run of tracks that print alike:
+/// `prints_as` must tell apart tracks whose reasons differ.
+#[test]
+fn decisions_print_alike_only_with_the_same_reasons() {
+    let case = AlbumCase {
+        album: "Star Wars (Original Motion Picture Soundtrack)",
+        tracks: &[
+            ("John Williams", "Imperial Attack", ""),
+            ("John Williams", "The Desert and the Robot Auction", ""),
+            ("John Williams", "Main Title", ""),
+        ],
+        ..BASE
+    };
+    let tracks = case.tracks();
+    let refs: Vec<&Track> = tracks.iter().collect();
+    let decisions = classify(&refs, &Rules::default());
+    assert!(decisions[0].prints_as(&decisions[1]));
+    assert_eq!(decisions[0].reasons(), decisions[1].reasons());
+    // "Main Title" adds a cue-title reason.
+    assert!(!decisions[1].prints_as(&decisions[2]));
+    assert_ne!(decisions[1].reasons(), decisions[2].reasons());
+    // The same reasons from another album (another allocation) still print alike.
+    let again = classify(&refs[..1], &Rules::default());
+    assert_eq!(again[0].prints_as(&decisions[0]), again[0].reasons() == decisions[0].reasons());
+}

@@ -29,13 +29,11 @@ pub struct JsonlReport<'w> {
     /// One record at a time: many small writes through `dyn Write` cost more
     /// than one write of the finished line.
     line: Vec<u8>,
-    /// A reason's text, reused from record to record.
-    reason: String,
 }
 
 impl<'w> JsonlReport<'w> {
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        JsonlReport { out, line: Vec::with_capacity(1024), reason: String::new() }
+        JsonlReport { out, line: Vec::with_capacity(1024) }
     }
 }
 
@@ -188,7 +186,7 @@ fn tags(out: &mut Vec<u8>, tags: &Tags) {
 
 /// A read file's record, written straight from borrowed data in the
 /// contract's key order; no JSON tree and no intermediate strings.
-fn track_record(out: &mut Vec<u8>, track: &Track, decision: &Decision, scratch: &mut String) {
+fn track_record(out: &mut Vec<u8>, track: &Track, decision: &Decision) {
     out.push(b'{');
     key(out, "path", true);
     string(out, &track.path.to_string_lossy());
@@ -216,9 +214,7 @@ fn track_record(out: &mut Vec<u8>, track: &Track, decision: &Decision, scratch: 
         if i > 0 {
             out.push(b',');
         }
-        scratch.clear();
-        let _ = std::fmt::Write::write_fmt(scratch, format_args!("{reason}"));
-        string(out, scratch);
+        string(out, &reason.text());
     }
     out.push(b']');
     out.push(b'}');
@@ -238,7 +234,7 @@ impl Report for JsonlReport<'_> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         match row {
-            Row::Track { track, decision } => track_record(&mut line, track, decision, &mut self.reason),
+            Row::Track { track, decision } => track_record(&mut line, track, decision),
             Row::Failed(err) => error_record(&mut line, err),
         }
         line.push(b'\n');

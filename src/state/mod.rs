@@ -35,7 +35,7 @@ use crate::error::FatalError;
 /// "RLTG" in the SQLite header: tells reeltag's store from any other SQLite file.
 const APPLICATION_ID: i32 = 0x524c_5447;
 /// Bumped whenever the rows' shape or meaning changes; an older store is rebuilt.
-const SCHEMA_VERSION: i32 = 5;
+const SCHEMA_VERSION: i32 = 6;
 
 /// The tables: chunk paths, stored once each, and per [`Table`] one row per
 /// chunk holding all its files' rows as one blob. A row per file cost SQLite

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Decision, Role};
+use crate::classify::{Decision, Reason, Role};
 use crate::error::{FileError, Stage};
 use crate::track::{Tags, Track};
 
@@ -34,13 +34,17 @@ impl Record {
         postcard::from_bytes(bytes).ok()
     }
 
-    pub fn of_track(track: &Track) -> Record {
-        Record::Track {
-            format: track.format.to_owned(),
-            tag_types: track.tag_types.iter().map(|t| (*t).to_owned()).collect(),
+    /// A track's record, encoded straight from the track: postcard writes the
+    /// borrowed [`TrackRecord`] exactly as it writes [`Record::Track`], so no
+    /// copy of the tags is built first.
+    pub fn encode_track(track: &Track) -> Vec<u8> {
+        let record: RecordRef<'_> = RecordRef::Track {
+            format: track.format,
+            tag_types: &track.tag_types,
             id3v2_version: track.id3v2_version,
-            tags: Box::new(StoredTags::of(&track.tags)),
-        }
+            tags: StoredTagsRef::of(&track.tags),
+        };
+        postcard::to_extend(&record, Vec::with_capacity(RECORD_CAPACITY)).expect("records encode")
     }
 
     pub fn of_error(err: &FileError) -> Record {
@@ -93,28 +97,6 @@ pub struct StoredTags {
 }
 
 impl StoredTags {
-    fn of(tags: &Tags) -> StoredTags {
-        let t = tags.clone();
-        StoredTags {
-            title: t.title,
-            artist: t.artist,
-            album: t.album,
-            albumartist: t.albumartist,
-            composer: t.composer,
-            genre: t.genre,
-            track: t.track,
-            track_total: t.track_total,
-            disc: t.disc,
-            disc_total: t.disc_total,
-            date: t.date,
-            grouping: t.grouping,
-            comment: t.comment,
-            releasetype: t.releasetype,
-            compilation: t.compilation,
-            lyrics: t.lyrics,
-        }
-    }
-
     fn into_tags(self) -> Tags {
         Tags {
             title: self.title,
@@ -133,6 +115,57 @@ impl StoredTags {
             releasetype: self.releasetype,
             compilation: self.compilation,
             lyrics: self.lyrics,
+        }
+    }
+}
+
+/// [`Record`] borrowed from a track; variants and fields in the same order,
+/// so both encode to the same bytes (a test holds them together).
+#[derive(Serialize)]
+enum RecordRef<'a> {
+    Track { format: &'a str, tag_types: &'a [&'static str], id3v2_version: Option<u8>, tags: StoredTagsRef<'a> },
+}
+
+/// [`StoredTags`] borrowed from [`Tags`], field for field.
+#[derive(Serialize)]
+struct StoredTagsRef<'a> {
+    title: &'a Option<String>,
+    artist: &'a [String],
+    album: &'a Option<String>,
+    albumartist: &'a Option<String>,
+    composer: &'a [String],
+    genre: &'a [String],
+    track: Option<u32>,
+    track_total: Option<u32>,
+    disc: Option<u32>,
+    disc_total: Option<u32>,
+    date: &'a Option<String>,
+    grouping: &'a Option<String>,
+    comment: &'a Option<String>,
+    releasetype: &'a [String],
+    compilation: Option<bool>,
+    lyrics: bool,
+}
+
+impl<'a> StoredTagsRef<'a> {
+    fn of(t: &'a Tags) -> StoredTagsRef<'a> {
+        StoredTagsRef {
+            title: &t.title,
+            artist: &t.artist,
+            album: &t.album,
+            albumartist: &t.albumartist,
+            composer: &t.composer,
+            genre: &t.genre,
+            track: t.track,
+            track_total: t.track_total,
+            disc: t.disc,
+            disc_total: t.disc_total,
+            date: &t.date,
+            grouping: &t.grouping,
+            comment: &t.comment,
+            releasetype: &t.releasetype,
+            compilation: t.compilation,
+            lyrics: t.lyrics,
         }
     }
 }
@@ -162,17 +195,40 @@ impl CachedDecision {
         postcard::from_bytes(bytes).ok()
     }
 
-    pub fn of(decision: &Decision) -> CachedDecision {
-        CachedDecision {
+    /// A decision's cached form, encoded straight from the decision (the
+    /// bytes a [`CachedDecision`] of its role, confidence, rule and reasons'
+    /// texts encodes to, without building the strings).
+    pub fn encode_decision(decision: &Decision) -> Vec<u8> {
+        let items = if decision.rule.is_some() { Vec::new() } else { decision.reason_items() };
+        let cached = CachedDecisionRef {
             role: decision.role,
             confidence: decision.confidence,
-            rule: decision.rule.clone(),
-            reasons: if decision.rule.is_some() { Vec::new() } else { decision.reasons() },
-        }
+            rule: decision.rule.as_deref(),
+            reasons: ReasonTexts(&items),
+        };
+        postcard::to_extend(&cached, Vec::with_capacity(RECORD_CAPACITY)).expect("decisions encode")
     }
 
     pub fn restore(self) -> Decision {
         Decision::from_reasons(self.role, self.confidence, self.rule, self.reasons)
+    }
+}
+
+/// [`CachedDecision`] borrowed from a [`Decision`], field for field.
+#[derive(Serialize)]
+struct CachedDecisionRef<'a> {
+    role: Role,
+    confidence: f64,
+    rule: Option<&'a str>,
+    reasons: ReasonTexts<'a>,
+}
+
+/// Reasons written as the list of their texts.
+struct ReasonTexts<'a>(&'a [Reason<'a>]);
+
+impl Serialize for ReasonTexts<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|reason| reason.text()))
     }
 }
 
@@ -189,4 +245,80 @@ pub fn intern_format(name: &str) -> &'static str {
 
 fn intern(name: &str, known: &[&'static str]) -> &'static str {
     known.iter().find(|k| **k == name).copied().unwrap_or("other")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::rules::Rules;
+
+    fn full_track() -> Track {
+        let odd = "Zoë \"quoted\" \\ \u{1} “x”";
+        Track {
+            path: PathBuf::from("/music/a/01.mp3"),
+            format: "mp3",
+            tag_types: vec!["id3v2", "id3v1", "ape"],
+            id3v2_version: Some(4),
+            tags: Tags {
+                title: Some(odd.into()),
+                artist: vec!["A".into(), odd.into()],
+                album: Some("Star Wars (Original Motion Picture Soundtrack)".into()),
+                albumartist: Some("John Williams".into()),
+                composer: vec!["John Williams".into()],
+                genre: vec!["Soundtrack".into(), "Score".into()],
+                track: Some(3),
+                track_total: Some(u32::MAX),
+                disc: Some(1),
+                disc_total: Some(2),
+                date: Some("1977-05-25".into()),
+                grouping: Some("score".into()),
+                comment: Some(String::new()),
+                releasetype: vec!["album".into(), "soundtrack".into()],
+                compilation: Some(false),
+                lyrics: true,
+            },
+        }
+    }
+
+    /// The borrowed encoder must write what the owned `Record` reads back,
+    /// or every re-run would find its records unreadable and read again.
+    #[test]
+    fn a_track_encoded_from_borrows_restores_to_the_same_track() {
+        for track in [full_track(), Track { tags: Tags::default(), tag_types: vec![], ..full_track() }] {
+            let record = Record::decode(&Record::encode_track(&track)).expect("decodes");
+            let Restored::Track(restored) = record.restore(&track.path) else { panic!("not a track") };
+            assert_eq!(*restored, track);
+        }
+    }
+
+    #[test]
+    fn a_decision_encoded_from_borrows_keeps_role_confidence_and_reasons() {
+        let track = full_track();
+        let decisions = crate::classify::classify(&[&track], &Rules::default());
+        let cached = CachedDecision::decode(&CachedDecision::encode_decision(&decisions[0])).expect("decodes");
+        assert_eq!(cached.role, decisions[0].role);
+        assert_eq!(cached.confidence, decisions[0].confidence);
+        assert_eq!(cached.rule, None);
+        assert!(!cached.reasons.is_empty());
+        assert_eq!(cached.reasons, decisions[0].reasons());
+        assert_eq!(
+            cached.restore(),
+            Decision::from_reasons(decisions[0].role, decisions[0].confidence, None, decisions[0].reasons())
+        );
+    }
+
+    #[test]
+    fn a_rule_decision_is_stored_without_reasons_and_a_bare_none_with_its_one() {
+        let ruled = Decision::from_reasons(Role::Song, 1.0, Some("rule 1 (album)".into()), vec!["ignored".into()]);
+        let cached = CachedDecision::decode(&CachedDecision::encode_decision(&ruled)).expect("decodes");
+        assert_eq!((cached.rule.as_deref(), cached.reasons.len()), (Some("rule 1 (album)"), 0));
+        assert_eq!(cached.restore().reasons(), vec!["user rule 1 (album)".to_string()]);
+
+        let bare = Decision::from_reasons(Role::None, 0.73, None, Vec::new());
+        let cached = CachedDecision::decode(&CachedDecision::encode_decision(&bare)).expect("decodes");
+        assert_eq!(cached.reasons, bare.reasons());
+        assert!(cached.reasons[0].starts_with("no soundtrack evidence"), "{:?}", cached.reasons);
+    }
 }
