@@ -314,6 +314,26 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
             why.push(format!("{name} (performs {count} of {n} tracks)"));
         }
     }
+    // A soundtrack no one leads is a song compilation, but it often carries
+    // the film composer's own cues ("Main Title Theme", "Dana's Theme",
+    // "Forrest Gump Suite"): the artist of such a title leads. Two at most:
+    // more are songs named "Theme from ..." on a compilation of hits.
+    if leads.is_empty() && album.says_soundtrack {
+        let cue_artists: Vec<(&str, &str)> = as_artist
+            .keys()
+            .filter(|name| !text::is_various(name) && !song_shaped(name))
+            .filter_map(|name| {
+                let mut theirs = views.iter().filter(|v| v.artists.iter().any(|a| a == name));
+                theirs.find(|v| is_score_cue(v.cue)).map(|v| (*name, v.title))
+            })
+            .collect();
+        if (1..=2).contains(&cue_artists.len()) {
+            for (name, title) in cue_artists {
+                leads.push(name.to_string());
+                why.push(format!("{name} (the film's cue \"{title}\")"));
+            }
+        }
+    }
     let distinct_artists = as_artist.keys().filter(|a| !text::is_various(a)).count();
     if leads.is_empty() && distinct_artists >= 3 {
         album.push(Axis::Score, "no lead", format!("{distinct_artists} artists, none leads the album"), -1.0);
@@ -323,6 +343,12 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
     }
     album.leads = leads;
     album.views = views;
+}
+
+/// A title only a score cue carries: a strong cue shape, or a theme, suite or
+/// overture (not "Intro" or "Reprise", which song albums use too).
+fn is_score_cue(cue: Option<Cue>) -> bool {
+    matches!(cue, Some(Cue::Strong(_)) | Some(Cue::Weak("theme" | "suite" | "overture")))
 }
 
 /// One track's own evidence on the score/song axis.

@@ -321,3 +321,46 @@ fn decisions_print_alike_only_with_the_same_reasons() {
     let again = classify(&refs[..1], &Rules::default());
     assert_eq!(again[0].prints_as(&decisions[0]), again[0].reasons() == decisions[0].reasons());
 }
+
+/// On a song compilation no one leads, the artist of the film's cue titles
+/// is its composer: their tracks are score, the rest songs.
+#[test]
+fn the_artist_of_a_compilations_cue_titles_is_its_composer() {
+    let case = AlbumCase {
+        album: "Night Ferry (Original Motion Picture Soundtrack)",
+        albumartist: Some("Various Artists"),
+        tracks: &[
+            ("The Lanterns", "Harbour Lights", ""),
+            ("Mara Quinn", "Stay Until Morning", ""),
+            ("Odd Fellows", "Neon Tide", ""),
+            ("Ada Marsh", "Main Title", ""),
+            ("Ada Marsh", "The Crossing", ""),
+            ("Ada Marsh", "Ferry's Theme", ""),
+        ],
+        ..BASE
+    };
+    use Role::*;
+    assert_eq!(case.roles(&Rules::default()), [Song, Song, Song, Score, Score, Score]);
+}
+
+/// Three artists with "Theme from ..." titles are a compilation of theme
+/// songs, not three composers: nobody leads, and all stay songs.
+#[test]
+fn many_theme_songs_on_a_compilation_name_no_composer() {
+    let case = AlbumCase {
+        album: "Seventies Cinema (Original Soundtrack Hits)",
+        albumartist: Some("Various Artists"),
+        tracks: &[
+            ("The Lanterns", "Theme from Harbour Lights", ""),
+            ("Mara Quinn", "Theme from Night Ferry", ""),
+            ("Odd Fellows", "Theme from Neon Tide", ""),
+            ("Ray Dune", "Stay Until Morning", ""),
+        ],
+        ..BASE
+    };
+    assert_eq!(case.roles(&Rules::default()), [Role::Song; 4]);
+    let tracks = case.tracks();
+    let refs: Vec<&Track> = tracks.iter().collect();
+    let reasons = classify(&refs, &Rules::default())[0].reasons().join(" | ");
+    assert!(reasons.contains("no lead"), "{reasons}");
+}
