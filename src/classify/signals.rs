@@ -21,6 +21,8 @@ struct TrackView<'t> {
     cue: Option<Cue>,
     song_shaped: bool,
     classical: bool,
+    /// A concert work by catalogue number or movement (stricter than `classical`).
+    catalogued: bool,
     featuring: bool,
     dialogue: bool,
 }
@@ -58,10 +60,12 @@ impl<'t> TrackView<'t> {
         let title = track.tags.title.as_deref().unwrap_or_default();
         let title_words = text::words(title);
         let tokens = text::tokens(&title_words);
+        let classical = text::is_classical_title_in(title, &tokens);
         TrackView {
             cue: text::cue_in(&tokens),
             song_shaped: text::is_song_shaped_in(&tokens),
-            classical: text::is_classical_title_in(title, &tokens),
+            classical,
+            catalogued: classical && text::is_catalogued_work_in(title, &tokens),
             featuring: text::has_featuring_in(&tokens),
             dialogue: text::is_dialogue_in(&tokens),
             title,
@@ -389,6 +393,19 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
         Some(Cue::Strong(p)) => push("cue title", p.to_string(), 1.5),
         Some(Cue::Weak(p)) => push("cue-like title", p.to_string(), 0.5),
         None => {}
+    }
+    // A catalogued concert work (a Mozart concerto on Out of Africa) inside a
+    // soundtrack is pre-existing music, licensed like a song, whoever performs
+    // it: it decides, as lyrics do below.
+    if view.catalogued {
+        let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
+        out.push(Signal::new(
+            Scope::Track,
+            Axis::Score,
+            "concert work",
+            view.title.to_string(),
+            -(rest.max(0.0) + 2.0),
+        ));
     }
     // Lyrics decide: a sung song is a song even when the film's composer wrote
     // and performs it (wordless choirs carry no lyrics). The weight outbids

@@ -364,3 +364,21 @@ fn many_theme_songs_on_a_compilation_name_no_composer() {
     let reasons = classify(&refs, &Rules::default())[0].reasons().join(" | ");
     assert!(reasons.contains("no lead"), "{reasons}");
 }
+
+/// A concert work on a score album is pre-existing music, licensed like a
+/// song; the composer's cues around it stay score.
+#[test]
+fn a_catalogued_concert_work_on_a_score_album_is_a_song() {
+    let case = AlbumCase {
+        album: "Far Country (Original Motion Picture Soundtrack)",
+        tracks: &[
+            ("Ada Marsh", "Main Title", ""),
+            ("Ada Marsh", "Flying Over the Hills", ""),
+            ("Ada Marsh", "Concerto for Clarinet and Orchestra in A (K. 622)", ""),
+            ("Ada Marsh", "End Title", ""),
+        ],
+        ..BASE
+    };
+    use Role::*;
+    assert_eq!(case.roles(&Rules::default()), [Score, Score, Song, Score]);
+}

@@ -277,6 +277,8 @@ pub fn is_dialogue_in(tokens: &[&str]) -> bool {
 
 const CLASSICAL_MARKS: &[&str] = &[
     "symphony no",
+    "concerto no",
+    "sonata no",
     "concerto",
     "sonata",
     "op",
@@ -342,6 +344,17 @@ pub fn is_classical_title_in(title: &str, tokens: &[&str]) -> bool {
         let after = tokens.get(end).copied().unwrap_or("");
         // A catalogue mark counts only when a number follows: "op 67", "k 626", "hob i 94".
         mark.contains(' ') || mark.len() > 3 || after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"
+    });
+    catalogue || has_numbered_movement(title)
+}
+
+/// A concert work named unmistakably: a catalogue number ("K. 622", "Op. 67",
+/// "BWV 1068"), "Symphony No." or a numbered movement. A bare "Concerto" or
+/// "Sonata" is not enough here: film cues carry those words too.
+pub fn is_catalogued_work_in(title: &str, tokens: &[&str]) -> bool {
+    let catalogue = index_of!(CLASSICAL_MARKS).any(tokens, |mark, end| {
+        let after = tokens.get(end).copied().unwrap_or("");
+        mark.contains(' ') || (mark.len() <= 5 && (after.starts_with(|c: char| c.is_ascii_digit()) || after == "i"))
     });
     catalogue || has_numbered_movement(title)
 }
@@ -441,6 +454,27 @@ pub fn split_names(credit: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalogued_works_need_a_number_or_a_movement() {
+        let catalogued = |title: &str| {
+            let w = words(title);
+            is_catalogued_work_in(title, &tokens(&w))
+        };
+        for title in [
+            "Concerto for Clarinet and Orchestra in A (K. 622)",
+            "Piano Concerto No. 21",
+            "Symphony No. 5: II. Andante con moto",
+            "Air on the G String (BWV 1068)",
+            "Sonata No. 14 \"Moonlight\"",
+            "Mass in B Minor",
+        ] {
+            assert!(catalogued(title), "{title}");
+        }
+        for title in ["Warsaw Concerto", "Sonata for the Lost", "Main Title", "Op Art", "K Is for Kingdom", "Requiem"] {
+            assert!(!catalogued(title), "{title}");
+        }
+    }
 
     #[test]
     fn words_normalize_punctuation() {
