@@ -85,7 +85,12 @@ pub struct AlbumSignals<'t> {
     /// The album itself says it is a soundtrack (title, releasetype, genre).
     pub says_soundtrack: bool,
     views: Vec<TrackView<'t>>,
+    /// What the compilation signs add up to so far (see `push_compilation`).
+    compilation: f32,
 }
+
+/// The most all signs of a compilation together weigh against score.
+const COMPILATION_FLOOR: f32 = -3.0;
 
 impl AlbumSignals<'_> {
     pub fn sum(&self, axis: Axis) -> f32 {
@@ -94,6 +99,18 @@ impl AlbumSignals<'_> {
 
     fn push(&mut self, axis: Axis, name: &'static str, value: impl Into<String>, weight: f32) {
         self.signals.push(Signal::new(Scope::Album, axis, name, value.into(), weight));
+    }
+
+    /// Pushes one sign that the album compiles many artists' songs. The
+    /// releasetype, the compilation flag, "Various Artists" and a crowd of
+    /// artists mostly say the same thing: together they count at most
+    /// [`COMPILATION_FLOOR`], so a full MusicBrainz tag does not bury the
+    /// composer's cues on a song compilation four times over.
+    fn push_compilation(&mut self, name: &'static str, value: String, weight: f32) {
+        let counted = weight.max(COMPILATION_FLOOR - self.compilation);
+        self.compilation += counted;
+        let value = if counted == weight { value } else { format!("{value}; compilation counted at most once") };
+        self.push(Axis::Score, name, value, counted);
     }
 }
 
@@ -110,7 +127,8 @@ pub fn album_signals<'t>(tracks: &[&'t Track], rules: &Rules) -> AlbumSignals<'t
     let mut names = NameCache::default();
     let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t, &mut names)).collect();
     let n = tracks.len().max(1);
-    let mut album = AlbumSignals { signals: Vec::new(), leads: Vec::new(), says_soundtrack: false, views };
+    let mut album =
+        AlbumSignals { signals: Vec::new(), leads: Vec::new(), says_soundtrack: false, views, compilation: 0.0 };
 
     let title = majority(tracks.iter().filter_map(|t| t.tags.album.as_deref())).map(|(t, _)| t);
     let albumartist = majority(tracks.iter().filter_map(|t| t.tags.albumartist.as_deref())).map(|(t, _)| t);
@@ -121,10 +139,10 @@ pub fn album_signals<'t>(tracks: &[&'t Track], rules: &Rules) -> AlbumSignals<'t
 
     let compilations = tracks.iter().filter(|t| t.tags.compilation == Some(true)).count();
     if compilations * 2 > n {
-        album.push(Axis::Score, "compilation flag", "set", -1.5);
+        album.push_compilation("compilation flag", "set".into(), -1.5);
     }
     if albumartist.is_some_and(text::is_various) {
-        album.push(Axis::Score, "album artist", albumartist.unwrap_or_default(), -1.0);
+        album.push_compilation("album artist", albumartist.unwrap_or_default().into(), -1.0);
     }
 
     cue_and_classical_signals(&mut album, n);
@@ -162,7 +180,7 @@ fn releasetype_signals(album: &mut AlbumSignals, tracks: &[&Track], albumartist:
     album.push(Axis::Soundtrack, "releasetype", "soundtrack", 4.0);
     let various = albumartist.is_some_and(text::is_various);
     if has("compilation") {
-        album.push(Axis::Score, "releasetype", "soundtrack + compilation", -2.0);
+        album.push_compilation("releasetype", "soundtrack + compilation".into(), -2.0);
     } else if let Some(artist) = albumartist.filter(|_| !various) {
         album.push(Axis::Score, "releasetype", format!("soundtrack by one artist ({artist})"), 1.0);
     }
@@ -239,7 +257,7 @@ fn cue_and_classical_signals(album: &mut AlbumSignals, n: usize) {
     let distinct: std::collections::BTreeSet<&str> =
         album.views.iter().filter_map(|v| v.artists.first().map(String::as_str)).collect();
     if n >= 4 && distinct.len() * 5 >= n * 3 {
-        album.push(Axis::Score, "many artists", format!("{} artists on {n} tracks", distinct.len()), -1.5);
+        album.push_compilation("many artists", format!("{} artists on {n} tracks", distinct.len()), -1.5);
     } else if n >= 3 && distinct.len() == 1 {
         let artist = distinct.iter().next().copied().unwrap_or_default();
         album.push(Axis::Score, "one artist", artist.to_string(), 1.5);
@@ -294,11 +312,22 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
         }
     }
     if let Some(&top) = self_performed.values().max() {
-        for (name, count) in &self_performed {
-            if *count * 10 >= top * 7 && (top >= 2 || n <= 3) && !leads.iter().any(|l| l == name) {
-                leads.push(name.to_string());
-                why.push(format!("{name} (performs own music on {count} tracks)"));
-            }
+        let mut candidates: Vec<(&str, usize)> = self_performed
+            .iter()
+            .filter(|(name, count)| {
+                **count * 10 >= top * 7 && (top >= 2 || n <= 3) && !leads.iter().any(|l| l == *name)
+            })
+            .map(|(name, count)| (*name, *count))
+            .collect();
+        // Singer-songwriters perform their own music too: when some of the
+        // candidates have the film's cue titles, they are its composers.
+        let has_cue = |name: &str| views.iter().any(|v| v.artists.iter().any(|a| a == name) && is_score_cue(v.cue));
+        if candidates.iter().any(|(name, _)| has_cue(name)) {
+            candidates.retain(|(name, _)| has_cue(name));
+        }
+        for (name, count) in candidates {
+            leads.push(name.to_string());
+            why.push(format!("{name} (performs own music on {count} tracks)"));
         }
     }
     // An album credited to Various Artists has no lead performer; only a

@@ -382,3 +382,39 @@ fn a_catalogued_concert_work_on_a_score_album_is_a_song() {
     use Role::*;
     assert_eq!(case.roles(&Rules::default()), [Score, Score, Song, Score]);
 }
+
+/// A fully tagged song compilation says "compilation" four ways (releasetype,
+/// flag, Various Artists, many artists); together they count once, so the
+/// composer's cues on it are still found. Of two artists who perform their
+/// own music, the one with the film's cue titles is its composer.
+#[test]
+fn a_full_compilation_counts_its_compilation_signs_once() {
+    let case = AlbumCase {
+        album: "Night Ferry (Original Soundtrack)",
+        albumartist: Some("Various Artists"),
+        releasetype: &["compilation", "soundtrack"],
+        compilation: true,
+        tracks: &[
+            ("Ray Dune", "Night Ferry", "Ray Dune"),
+            ("Mara Quinn", "Stay Until Morning", "Mara Quinn"),
+            ("Odd Fellows", "Neon Tide", "Odd Fellows"),
+            ("Ada Marsh", "Main Title Theme (Night Ferry)", "Ada Marsh"),
+            ("Ray Dune", "Night Ferry (Instrumental Version)", "Ray Dune"),
+            ("Ada Marsh", "Lena's Theme", "Ada Marsh"),
+        ],
+        ..BASE
+    };
+    use Role::*;
+    assert_eq!(case.roles(&Rules::default()), [Song, Song, Song, Score, Song, Score]);
+    let tracks = case.tracks();
+    let refs: Vec<&Track> = tracks.iter().collect();
+    let decision = &classify(&refs, &Rules::default())[3];
+    let compilation: f32 =
+        decision.album_signals.iter().filter(|s| s.axis == Axis::Score && s.weight < 0.0).map(|s| s.weight).sum();
+    assert_eq!(compilation, -3.0, "{:?}", decision.reasons());
+    assert!(
+        decision.reasons().iter().any(|r| r.contains("compilation counted at most once")),
+        "{:?}",
+        decision.reasons()
+    );
+}
