@@ -22,7 +22,7 @@ fn report(set: &str) -> EvalReport {
 fn dev_set_meets_targets() {
     let r = report("dev");
     assert!(r.total() >= 300, "the set must stay at least 300 tracks");
-    assert!(r.accuracy() >= 0.97, "accuracy {:.3}", r.accuracy());
+    assert!(r.accuracy() >= 0.98, "accuracy {:.3}", r.accuracy());
     assert!(r.style_accuracy(Style::Sparse).unwrap() >= 0.95);
     assert_eq!(r.classical_called_score, 0);
     assert!(r.classical_tracks > 0, "the set must hold classical confounders");
@@ -31,8 +31,8 @@ fn dev_set_meets_targets() {
 #[test]
 fn holdout_set_meets_targets() {
     let r = report("holdout");
-    assert!(r.accuracy() >= 0.94, "accuracy {:.3}", r.accuracy());
-    assert!(r.style_accuracy(Style::Full).unwrap() >= 0.95);
+    assert!(r.accuracy() >= 0.95, "accuracy {:.3}", r.accuracy());
+    assert!(r.style_accuracy(Style::Full).unwrap() >= 0.99);
     assert_eq!(r.classical_called_score, 0);
 }
 
@@ -42,7 +42,7 @@ fn holdout_set_meets_targets() {
 fn second_holdout_set_meets_its_floor() {
     let r = report("holdout2");
     assert!(r.total() >= 280, "the set must stay at least 280 tracks");
-    assert!(r.accuracy() >= 0.86, "accuracy {:.3}", r.accuracy());
+    assert!(r.accuracy() >= 0.88, "accuracy {:.3}", r.accuracy());
     assert!(r.style_accuracy(Style::Full).unwrap() >= 0.97);
     assert_eq!(r.classical_called_score, 0);
     assert!(r.classical_tracks > 0, "the set must hold classical confounders");
@@ -54,7 +54,20 @@ fn second_holdout_set_meets_its_floor() {
 fn third_holdout_set_meets_its_floor() {
     let r = report("holdout3");
     assert!(r.total() >= 380, "the set must stay at least 380 tracks");
-    assert!(r.accuracy() >= 0.92, "accuracy {:.3}", r.accuracy());
+    assert!(r.accuracy() >= 0.935, "accuracy {:.3}", r.accuracy());
+    assert!(r.style_accuracy(Style::Full).unwrap() >= 0.99);
+    assert_eq!(r.classical_called_score, 0);
+    assert!(r.classical_tracks > 0, "the set must hold classical confounders");
+}
+
+/// Written by a helper that neither read nor ran the classifier, after this
+/// session's first three rule changes; measured once before any further
+/// change: 89.4% (full 98.1%, basic 93.8%, sparse 76.4%).
+#[test]
+fn fourth_holdout_set_meets_its_floor() {
+    let r = report("holdout4");
+    assert!(r.total() >= 400, "the set must stay at least 400 tracks");
+    assert!(r.accuracy() >= 0.89, "accuracy {:.3}", r.accuracy());
     assert!(r.style_accuracy(Style::Full).unwrap() >= 0.97);
     assert_eq!(r.classical_called_score, 0);
     assert!(r.classical_tracks > 0, "the set must hold classical confounders");

@@ -87,6 +87,8 @@ pub struct AlbumSignals<'t> {
     views: Vec<TrackView<'t>>,
     /// What the compilation signs add up to so far (see `push_compilation`).
     compilation: f32,
+    /// The base titles ([`text::base_title`]) of the tracks with lyrics.
+    sung_titles: Vec<String>,
 }
 
 /// The most all signs of a compilation together weigh against score.
@@ -127,8 +129,14 @@ pub fn album_signals<'t>(tracks: &[&'t Track], rules: &Rules) -> AlbumSignals<'t
     let mut names = NameCache::default();
     let views: Vec<TrackView> = tracks.iter().map(|t| TrackView::new(t, &mut names)).collect();
     let n = tracks.len().max(1);
-    let mut album =
-        AlbumSignals { signals: Vec::new(), leads: Vec::new(), says_soundtrack: false, views, compilation: 0.0 };
+    let mut album = AlbumSignals {
+        signals: Vec::new(),
+        leads: Vec::new(),
+        says_soundtrack: false,
+        compilation: 0.0,
+        sung_titles: views.iter().filter(|v| v.lyrics).map(|v| text::base_title(v.title)).collect(),
+        views,
+    };
 
     let title = majority(tracks.iter().filter_map(|t| t.tags.album.as_deref())).map(|(t, _)| t);
     let albumartist = majority(tracks.iter().filter_map(|t| t.tags.albumartist.as_deref())).map(|(t, _)| t);
@@ -435,6 +443,16 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
             view.title.to_string(),
             -(rest.max(0.0) + 2.0),
         ));
+    }
+    // Another version of a sung song on the album ("City of Stars (Humming)",
+    // an interlude of "Scarborough Fair") is that song, not the score.
+    if !view.lyrics && !album.sung_titles.is_empty() {
+        let base = text::base_title(view.title);
+        if !base.is_empty() && album.sung_titles.contains(&base) {
+            let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
+            let weight = -(rest.max(0.0) + 2.0);
+            out.push(Signal::new(Scope::Track, Axis::Score, "version of a sung song", base, weight));
+        }
     }
     // Lyrics decide: a sung song is a song even when the film's composer wrote
     // and performs it (wordless choirs carry no lyrics). The weight outbids

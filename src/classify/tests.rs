@@ -418,3 +418,27 @@ fn a_full_compilation_counts_its_compilation_signs_once() {
         decision.reasons()
     );
 }
+
+/// A hummed or instrumental version of a song sung on the same album is
+/// that song: a song, even when the composer leads the album.
+#[test]
+fn a_version_of_a_sung_song_is_a_song() {
+    let case = AlbumCase {
+        album: "Harbour Lights (Original Motion Picture Soundtrack)",
+        albumartist: Some("Ada Marsh"),
+        tracks: &[
+            ("Ada Marsh", "Main Title", "Ada Marsh"),
+            ("Ada Marsh", "City Lights", "Ada Marsh"),
+            ("Ada Marsh", "City Lights (Humming)", "Ada Marsh"),
+            ("Ada Marsh", "End Titles", "Ada Marsh"),
+        ],
+        ..BASE
+    };
+    let mut tracks = case.tracks();
+    tracks[1].tags.lyrics = true;
+    let refs: Vec<&Track> = tracks.iter().collect();
+    let decisions = classify(&refs, &Rules::default());
+    use Role::*;
+    assert_eq!(decisions.iter().map(|d| d.role).collect::<Vec<_>>(), [Score, Song, Song, Score]);
+    assert!(decisions[2].reasons().iter().any(|r| r.starts_with("version of a sung song: city lights")));
+}

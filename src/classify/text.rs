@@ -348,6 +348,17 @@ pub fn is_classical_title_in(title: &str, tokens: &[&str]) -> bool {
     catalogue || has_numbered_movement(title)
 }
 
+/// A title without its trailing bracketed parts, normalized: "City of Stars
+/// (Humming)" and "City of Stars" are versions of one song.
+pub fn base_title(title: &str) -> String {
+    let mut base = title.trim();
+    // A title that is all brackets ("(Untitled)") keeps them.
+    while let Some(open) = base.strip_suffix([')', ']']).and_then(|rest| rest.rfind(['(', '['])).filter(|&at| at > 0) {
+        base = base[..open].trim_end();
+    }
+    words(base).trim().to_string()
+}
+
 /// A concert work named unmistakably: a catalogue number ("K. 622", "Op. 67",
 /// "BWV 1068"), "Symphony No." or a numbered movement. A bare "Concerto" or
 /// "Sonata" is not enough here: film cues carry those words too.
@@ -454,6 +465,15 @@ pub fn split_names(credit: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_titles_drop_trailing_brackets() {
+        assert_eq!(base_title("City of Stars (Humming)"), "city of stars");
+        assert_eq!(base_title("Scarborough Fair/Canticle (Interlude) [Remastered]"), "scarborough fair canticle");
+        assert_eq!(base_title("Mrs. Robinson"), "mrs robinson");
+        assert_eq!(base_title("(Untitled)"), "untitled");
+        assert_eq!(base_title(""), "");
+    }
 
     #[test]
     fn catalogued_works_need_a_number_or_a_movement() {
