@@ -435,22 +435,15 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     // soundtrack is pre-existing music, licensed like a song, whoever performs
     // it: it decides, as lyrics do below.
     if view.catalogued {
-        let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
-        out.push(Signal::new(
-            Scope::Track,
-            Axis::Score,
-            "concert work",
-            view.title.to_string(),
-            -(rest.max(0.0) + 2.0),
-        ));
+        let weight = decisive_for_song(album, &out);
+        out.push(Signal::new(Scope::Track, Axis::Score, "concert work", view.title.to_string(), weight));
     }
     // Another version of a sung song on the album ("City of Stars (Humming)",
     // an interlude of "Scarborough Fair") is that song, not the score.
     if !view.lyrics && !album.sung_titles.is_empty() {
         let base = text::base_title(view.title);
         if !base.is_empty() && album.sung_titles.contains(&base) {
-            let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
-            let weight = -(rest.max(0.0) + 2.0);
+            let weight = decisive_for_song(album, &out);
             out.push(Signal::new(Scope::Track, Axis::Score, "version of a sung song", base, weight));
         }
     }
@@ -458,8 +451,15 @@ pub fn track_signals(album: &AlbumSignals, index: usize, _track: &Track) -> Vec<
     // and performs it (wordless choirs carry no lyrics). The weight outbids
     // whatever the rest of the evidence sums to, and leaves the usual margin.
     if view.lyrics {
-        let rest = album.sum(Axis::Score) + out.iter().map(|s| s.weight).sum::<f32>();
-        out.push(Signal::new(Scope::Track, Axis::Score, "lyrics", "present".into(), -(rest.max(0.0) + 2.0)));
+        let weight = decisive_for_song(album, &out);
+        out.push(Signal::new(Scope::Track, Axis::Score, "lyrics", "present".into(), weight));
     }
     out
+}
+
+/// The weight that outbids whatever the evidence so far sums to and leaves
+/// the usual margin: for signs that decide `song` on their own.
+fn decisive_for_song(album: &AlbumSignals, own: &[Signal]) -> f32 {
+    let rest = album.sum(Axis::Score) + own.iter().map(|s| s.weight).sum::<f32>();
+    -(rest.max(0.0) + 2.0)
 }
