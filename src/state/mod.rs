@@ -72,13 +72,29 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::cache_dir().map(|d| d.join("reeltag").join("state.sqlite"))
 }
 
-/// A fingerprint of the rules and of reeltag's version: a stored decision
-/// made under other rules, or by another build, is made again.
+/// The source of everything that decides a role: a build whose classifier
+/// or album grouping reads differently decides again, even under the same
+/// version number (development builds, patched packages).
+const DECIDING_SOURCE: &[&str] = &[
+    include_str!("../classify/mod.rs"),
+    include_str!("../classify/signals.rs"),
+    include_str!("../classify/text.rs"),
+    include_str!("../classify/phrases.rs"),
+    include_str!("../album.rs"),
+];
+
+/// A fingerprint of the rules and of the code that applies them: a stored
+/// decision made under other rules, or by another classifier, is made again.
 pub fn fingerprint(rules: &crate::rules::Rules) -> i64 {
+    fingerprint_of(env!("CARGO_PKG_VERSION"), DECIDING_SOURCE, rules)
+}
+
+fn fingerprint_of(version: &str, source: &[&str], rules: &crate::rules::Rules) -> i64 {
     use std::hash::{Hash, Hasher};
     // SipHash with fixed keys: the same input gives the same value in every run.
     let mut hasher = std::hash::DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    version.hash(&mut hasher);
+    source.hash(&mut hasher);
     format!("{rules:?}").hash(&mut hasher);
     hasher.finish() as i64
 }
@@ -590,3 +606,6 @@ fn read_chunk(conn: &Connection, table: Table, chunk: i64) -> rusqlite::Result<V
         None => Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests;
