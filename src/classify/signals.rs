@@ -364,8 +364,9 @@ fn lead_signals(album: &mut AlbumSignals, albumartist: Option<&str>, rules: &Rul
             .keys()
             .filter(|name| !text::is_various(name) && !song_shaped(name))
             .filter_map(|name| {
-                let mut theirs = views.iter().filter(|v| v.artists.iter().any(|a| a == name));
-                theirs.find(|v| is_score_cue(v.cue)).map(|v| (*name, v.title))
+                // The smallest such title, so the reason does not depend on track order.
+                let theirs = views.iter().filter(|v| v.artists.iter().any(|a| a == name));
+                theirs.filter(|v| is_score_cue(v.cue)).map(|v| v.title).min().map(|title| (*name, title))
             })
             .collect();
         if (1..=2).contains(&cue_artists.len()) {
