@@ -162,10 +162,12 @@ struct Outcome {
     slot: Slot,
     /// The file's key, when it could be taken.
     key: Option<Key>,
-    /// The stored decision, when the stored record was reused.
-    stored_decision: Option<(Option<i64>, Option<Vec<u8>>)>,
-    /// The record as stored, when it was reused (saves serializing it again).
-    stored_record: Option<Vec<u8>>,
+    /// The rules fingerprint of the stored decision, and whether there is
+    /// one, when the stored record was reused.
+    stored_decision: Option<(Option<i64>, bool)>,
+    /// The stored record was reused: a rewrite of the chunk copies its bytes
+    /// from the store's rows (no copy is made for a chunk left as it is).
+    stored_record: bool,
 }
 
 /// What the scan's workers share; owned, since a worker stuck in a parse may outlive the run.
@@ -188,12 +190,13 @@ fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Opti
     let chunk = &shared.chunks[index];
     let stored = shared.view.as_ref().map(|view| view.stored(state::Table::Scan, chunk));
     let mut outcomes = Vec::with_capacity(end - start);
+    let mut last_decision = None;
     for (item, &i) in chunk.members[start..end].iter().enumerate() {
         let path = &shared.candidates[i];
         let looked = match &stored {
             // Nothing stored: the key comes with the read, from the open file.
             Some(stored) if stored.rows.is_empty() => Err(None),
-            Some(stored) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows).map_err(Some),
+            Some(stored) => lookup(path, &rel_of(path, &chunk.folder), &stored.rows, &mut last_decision).map_err(Some),
             None => Err(None),
         };
         outcomes.push(match looked {
@@ -212,7 +215,7 @@ fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Opti
                     Err(Lost::TimedOut) => (Slot::Failed(abandoned(path, Stage::Read, shared.limit)), None),
                     Err(Lost::Abandoned) => return Err(Lost::Abandoned),
                 };
-                Outcome { slot, key, stored_decision: None, stored_record: None }
+                Outcome { slot, key, stored_decision: None, stored_record: false }
             }
         });
     }
@@ -224,18 +227,20 @@ fn read_part(shared: &Shared, part: usize, watch: &mut Watch<'_>) -> Result<Opti
 /// Classifies a chunk whose files are all in and, with a store, works out its update.
 fn finish_chunk(shared: &Shared, chunk: &Chunk, outcomes: Vec<Outcome>, stored: Option<StoredChunk>) -> Finished {
     let Some((cache, StoredChunk { key, whole_chunk, rows: stored })) = shared.view.as_ref().zip(stored) else {
-        let (slots, _) = decide(chunk, outcomes, &shared.rules, false);
+        let (slots, _) = decide(chunk, outcomes, &shared.rules, false, &|_| None);
         return (slots, 0, None);
     };
-    let reused = outcomes.iter().filter(|o| o.stored_record.is_some()).count();
+    let reused = outcomes.iter().filter(|o| o.stored_record).count();
     let clean = reused == outcomes.len()
         && stored.len() == outcomes.len()
         && outcomes.iter().all(|o| match (&o.slot, &o.stored_decision) {
-            (Slot::Track(..), Some((Some(fingerprint), Some(_)))) => *fingerprint == cache.rules,
+            (Slot::Track(..), Some((Some(fingerprint), true))) => *fingerprint == cache.rules,
             (Slot::Track(..), _) => false,
             _ => true,
         });
-    let (slots, rows) = decide(chunk, outcomes, &shared.rules, clean);
+    let stored_record =
+        |index: usize| stored.get(&rel_of(&shared.candidates[index], &chunk.folder)).map(|row| row.record.clone());
+    let (slots, rows) = decide(chunk, outcomes, &shared.rules, clean, &stored_record);
     let update = (!clean).then(|| {
         let rows = rows
             .into_iter()
@@ -255,7 +260,12 @@ fn finish_chunk(shared: &Shared, chunk: &Chunk, outcomes: Vec<Outcome>, stored: 
 
 /// The stored record when the file's key matches it; else the key (when the
 /// file could be looked at), for a fresh read.
-fn lookup(path: &Path, rel: &[u8], stored: &StoredRows) -> Result<Outcome, Option<Key>> {
+fn lookup<'s>(
+    path: &Path,
+    rel: &[u8],
+    stored: &'s StoredRows,
+    last_decision: &mut Option<(&'s [u8], Decision)>,
+) -> Result<Outcome, Option<Key>> {
     let key = std::fs::metadata(path).ok().map(|m| Key::of(&m));
     if let (Some(key), Some(row)) = (key, stored.get(rel))
         && row.key == key
@@ -263,8 +273,20 @@ fn lookup(path: &Path, rel: &[u8], stored: &StoredRows) -> Result<Outcome, Optio
     {
         let slot = match record.restore(path) {
             Restored::Track(track) => {
-                let decision = row.decision.as_deref().and_then(CachedDecision::decode);
-                Slot::Track(track, decision.map(CachedDecision::restore).unwrap_or_else(placeholder))
+                let decision = match (row.decision.as_deref(), &*last_decision) {
+                    // An album's tracks mostly share a decision: decoded once per run of equal ones.
+                    (Some(bytes), Some((last, decision))) if *last == bytes => decision.clone(),
+                    (Some(bytes), _) => match CachedDecision::decode(bytes) {
+                        Some(cached) => {
+                            let decision = cached.restore();
+                            *last_decision = Some((bytes, decision.clone()));
+                            decision
+                        }
+                        None => placeholder(),
+                    },
+                    (None, _) => placeholder(),
+                };
+                Slot::Track(track, decision)
             }
             Restored::Failed(err) => Slot::Failed(err),
             Restored::NotAudio => Slot::NotAudio,
@@ -272,8 +294,8 @@ fn lookup(path: &Path, rel: &[u8], stored: &StoredRows) -> Result<Outcome, Optio
         return Ok(Outcome {
             slot,
             key: Some(key),
-            stored_decision: Some((row.rules, row.decision.clone())),
-            stored_record: Some(row.record.clone()),
+            stored_decision: Some((row.rules, row.decision.is_some())),
+            stored_record: true,
         });
     }
     Err(key)
@@ -296,15 +318,17 @@ fn slot_of(outcome: ReadOutcome) -> Slot {
 type RowParts = (usize, Key, Vec<u8>, Option<Vec<u8>>);
 
 /// Classifies the chunk's tracks (unless every decision came from the store)
-/// and, with a store, builds the rows to keep.
+/// and, with a store, builds the rows to keep. `stored_record` gives the
+/// stored bytes of a reused record, by candidate index.
 fn decide(
     chunk: &Chunk,
     outcomes: Vec<Outcome>,
     rules: &Rules,
     keep_stored: bool,
+    stored_record: &dyn Fn(usize) -> Option<Vec<u8>>,
 ) -> (Vec<(usize, Slot)>, Vec<RowParts>) {
     let mut slots: Vec<(usize, Slot)> = Vec::with_capacity(outcomes.len());
-    let mut keys: Vec<(Option<Key>, Option<Vec<u8>>)> = Vec::with_capacity(outcomes.len());
+    let mut keys: Vec<(Option<Key>, bool)> = Vec::with_capacity(outcomes.len());
     for (&index, outcome) in chunk.members.iter().zip(outcomes) {
         slots.push((index, outcome.slot));
         keys.push((outcome.key, outcome.stored_record));
@@ -345,8 +369,9 @@ fn decide(
         .iter()
         .zip(keys)
         .zip(decisions)
-        .filter_map(|(((index, slot), (key, stored_record)), decision)| {
+        .filter_map(|(((index, slot), (key, reused)), decision)| {
             let key = key?;
+            let stored_record = if reused { stored_record(*index) } else { None };
             let (record, decision) = match slot {
                 Slot::Track(track, _) => {
                     (stored_record.unwrap_or_else(|| Record::encode_track(track)), decision.map(|n| encoded[n].clone()))

@@ -197,12 +197,14 @@ impl Decision {
 
     /// A decision restored from the state store: it prints the same role,
     /// confidence and reasons as the one it was made from.
+    /// The reasons go where album signals go: one shared allocation, so the
+    /// copies for an album's tracks that share a decision cost nothing.
     pub fn from_reasons(role: Role, confidence: f64, rule: Option<String>, reasons: Vec<String>) -> Decision {
         Decision {
             role,
             confidence,
-            album_signals: Arc::from(Vec::new()),
-            track_signals: reasons.into_iter().map(Signal::from_text).collect(),
+            album_signals: reasons.into_iter().map(Signal::from_text).collect(),
+            track_signals: Vec::new(),
             rule,
         }
     }
