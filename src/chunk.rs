@@ -92,19 +92,33 @@ pub(crate) struct Part {
 /// Where a driver's shared state keeps its parts, chunks and candidate paths.
 pub(crate) type Layout<S> = fn(&S) -> (&[Part], &[Chunk], &[PathBuf]);
 
-/// A helper's job while the readers wait on the disk (see
-/// `Supervisor::warm_ahead_while_waiting`): start reading the files of one
-/// part. `layout` picks the parts, the chunks and the candidate paths out of
-/// a driver's shared state.
-pub(crate) fn warm_part<S: Send + Sync + 'static>(shared: &Arc<S>, layout: Layout<S>) -> Box<crate::supervise::Warm> {
+/// Lets helpers warm the page cache ahead of `supervisor`'s readers while
+/// their reads wait on the disk (see `Supervisor::warm_ahead_while_waiting`):
+/// unless `-j` set the threads, or the state file serves most files, which
+/// are then not read. A helper's job is to start reading one part's files;
+/// `layout` picks the parts, chunks and candidate paths out of a driver's
+/// shared state.
+pub(crate) fn warm_ahead<S: Send + Sync + 'static, T: Send + 'static>(
+    supervisor: &mut crate::supervise::Supervisor<T>,
+    input: &crate::config::Input,
+    view: Option<&crate::stream::CacheView>,
+    shared: &Arc<S>,
+    layout: Layout<S>,
+) {
+    if input.warmers == 0 || crate::stream::CacheView::serves_most(view) {
+        return;
+    }
     let shared = Arc::clone(shared);
-    Box::new(move |part| {
-        let (parts, chunks, candidates) = layout(&shared);
-        let Part { chunk, start, end } = parts[part];
-        for &i in &chunks[chunk].members[start..end] {
-            crate::warm::file(&candidates[i]);
-        }
-    })
+    supervisor.warm_ahead_while_waiting(
+        input.warmers,
+        Box::new(move |part| {
+            let (parts, chunks, candidates) = layout(&shared);
+            let Part { chunk, start, end } = parts[part];
+            for &i in &chunks[chunk].members[start..end] {
+                crate::warm::file(&candidates[i]);
+            }
+        }),
+    );
 }
 
 /// The workers' jobs, and the outcomes of chunks split into several parts

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::chunk::{Chunk, Part, Parts, chunks, in_roots, rel_of};
+use crate::chunk::{Chunk, Layout, Part, Parts, chunks, in_roots, rel_of};
 use crate::classify::{Decision, Role};
 use crate::config::Input;
 use crate::error::FileError;
@@ -445,13 +445,8 @@ pub fn scan(
     );
     let mut supervisor = match started {
         Ok(mut started) => {
-            // Files the state file serves are not read: nothing to warm.
-            if input.warmers > 0 && !CacheView::serves_most(shared.view.as_ref()) {
-                started.warm_ahead_while_waiting(
-                    input.warmers,
-                    crate::chunk::warm_part(&shared, |s| (&s.parts.list, &s.chunks, &s.candidates)),
-                );
-            }
+            let layout: Layout<Shared> = |s| (&s.parts.list, &s.chunks, &s.candidates);
+            crate::chunk::warm_ahead(&mut started, input, shared.view.as_ref(), &shared, layout);
             started
         }
         Err(e) => return (tally, Err(io::Error::other(format!("cannot start the worker threads: {e}")))),

@@ -142,13 +142,8 @@ pub fn drive(
     );
     let mut supervisor = match started {
         Ok(mut started) => {
-            // Files the state file serves are not read: nothing to warm.
-            if job.input.warmers > 0 && !crate::stream::CacheView::serves_most(shared.view.as_ref()) {
-                started.warm_ahead_while_waiting(
-                    job.input.warmers,
-                    crate::chunk::warm_part(&shared, |s| (&s.parts.list, &s.chunks, &s.candidates)),
-                );
-            }
+            let layout: crate::chunk::Layout<Shared> = |s| (&s.parts.list, &s.chunks, &s.candidates);
+            crate::chunk::warm_ahead(&mut started, job.input, shared.view.as_ref(), &shared, layout);
             started
         }
         Err(e) => return (tally, Err(std::io::Error::other(format!("cannot start the worker threads: {e}")))),

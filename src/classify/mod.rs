@@ -140,7 +140,8 @@ pub struct Decision {
     pub role: Role,
     /// 0 to 1.
     pub confidence: f64,
-    /// The album's signals, shared by all its tracks (one allocation per album).
+    /// The album's signals, shared by all its tracks (one allocation per album);
+    /// in a decision restored from the state file, its reasons.
     pub album_signals: Arc<[Signal]>,
     /// This track's own signals.
     pub track_signals: Vec<Signal>,
